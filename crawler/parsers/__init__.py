@@ -1,0 +1,48 @@
+"""What a page says: bytes + URL in, record fields out. No Scrapy, no I/O.
+
+`extract(body, url)` picks the site parser for the URL's domain (or the generic one) and returns
+every record field that the page determines; the caller adds `fetched_at`.
+"""
+
+from __future__ import annotations
+
+from crawler.parsers.generic import GenericParser
+from crawler.parsers.page import Page, ParseError, body_fingerprint
+from crawler.parsers.urls import registrable_domain
+
+__all__ = ["SITE_PARSERS", "ParseError", "extract", "parser_for"]
+
+
+def _site_parsers() -> dict[str, type[GenericParser]]:
+    from crawler.parsers.hnr_cn import HnrParser
+
+    return {"hnr.cn": HnrParser}
+
+
+SITE_PARSERS: dict[str, type[GenericParser]] = _site_parsers()
+
+
+def parser_for(url: str) -> type[GenericParser]:
+    return SITE_PARSERS.get(registrable_domain(url) or "", GenericParser)
+
+
+def extract(
+    body: bytes,
+    url: str,
+    http_charset: str | None = None,
+    parser: type[GenericParser] | None = None,
+) -> dict:
+    """Record fields of one page (everything but `fetched_at`). Raises ParseError when the
+    bytes are not an HTML page; a page without a body still returns fields (validation decides)."""
+    page = Page(body, url, http_charset)
+    parser_class = parser or parser_for(url)
+    fields = parser_class(page).fields()
+    record = {
+        "url": url,
+        "canonical_url": fields.pop("canonical_url"),
+        "site": registrable_domain(url),
+        **fields,
+        "language": "zh",
+        "fingerprint": body_fingerprint(fields["body"] or ""),
+    }
+    return record

@@ -1,0 +1,136 @@
+"""Credits: reporters (记者, 通讯员 …) and editors (责编 …) from printed text.
+
+`parse_credits("大象新闻记者 高君晓 通讯员 张亚丹")` gives
+`[{name: 高君晓, role: 记者, org: 大象新闻}, {name: 张亚丹, role: 通讯员, org: None}]`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.parsers.patterns import (
+    EDITOR_RE,
+    NAME_RE,
+    NOT_NAMES,
+    POSTFIX_ROLE_RE,
+    ROLE_ALIASES,
+    ROLE_RE,
+    SLASH_ONLY_ROLES,
+)
+
+_SEPARATORS_RE = re.compile(r"[、,，;；\u3000\s]+")
+# Slashes and colons glued to words become their own tokens: 文/张三 -> 文 / 张三.
+_SLASH_RE = re.compile(r"\s*([/／|｜])\s*")
+_PHOTO_AND_TEXT_RE = re.compile(r"文\s*[/／]\s*图")
+_TRAILING_WORDS_RE = re.compile(r"(?:报道|采写|整理|编译|综合报道|发自\S{0,6})$")
+
+
+def _role_token(token: str, next_token: str | None) -> tuple[str | None, str] | None:
+    """(org, role) when the token is a role, possibly with an organisation glued in front."""
+    match = ROLE_RE.fullmatch(token)
+    if not match:
+        return None
+    role = match["role"]
+    colon = match["colon"] or (next_token in {":", "：", "/", "／", "|", "｜"})
+    if role in SLASH_ONLY_ROLES and not colon:
+        return None
+    org = match["org"]
+    if org and org in {"见习", "实习", "特约", "首席", "摄影", "融媒", "全媒体"}:
+        role, org = org + role, None
+    return org, ROLE_ALIASES.get(role, role)
+
+
+def _tokens(text: str) -> list[str]:
+    text = _PHOTO_AND_TEXT_RE.sub("文图/", text)
+    text = _SLASH_RE.sub(r" \1 ", text.replace("：", ":").replace(":", " : "))
+    tokens = []
+    for raw in _SEPARATORS_RE.split(text):
+        if not raw:
+            continue
+        # 张三摄 -> 张三 摄 ; 李四报道 -> 李四
+        raw = _TRAILING_WORDS_RE.sub("", raw) or raw
+        if len(raw) >= 3 and raw.endswith("摄") and not raw.endswith("摄影"):
+            tokens.extend([raw[:-1], "摄"])
+        else:
+            tokens.append(raw)
+    return tokens
+
+
+def is_person_name(token: str) -> bool:
+    return bool(NAME_RE.match(token)) and token not in NOT_NAMES
+
+
+def parse_credits(text: str | None) -> list[dict]:
+    """People credited in a dateline bracket or a byline, in order, each once."""
+    if not text:
+        return []
+    tokens = _tokens(text)
+    people: list[dict] = []
+    role: str | None = None
+    org: str | None = None
+    pending: list[str] = []  # names seen before any role: "张三/文", "李四 摄"
+    for index, token in enumerate(tokens):
+        next_token = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token in {":", "/", "／", "|", "｜"}:
+            if (
+                token in {"/", "／"}
+                and pending
+                and next_token
+                and POSTFIX_ROLE_RE.match("/" + next_token)
+            ):
+                postfix = POSTFIX_ROLE_RE.match("/" + next_token)["slash"]
+                people.extend(
+                    {"name": n, "role": ROLE_ALIASES.get(postfix, postfix), "org": None}
+                    for n in pending
+                )
+                pending = []
+            continue
+        if token in {"摄", "摄影"} and pending and not (next_token and is_person_name(next_token)):
+            people.extend({"name": n, "role": "摄影", "org": None} for n in pending)
+            pending = []
+            continue
+        as_role = _role_token(token, next_token)
+        if as_role:
+            org, role = as_role
+            continue
+        if is_person_name(token):
+            if role:
+                people.append({"name": token, "role": role, "org": org})
+            else:
+                pending.append(token)
+        elif token in {"文", "图", "文图"} and pending:
+            continue
+    seen: set[str] = set()
+    unique = []
+    for person in people:
+        if person["name"] not in seen:
+            seen.add(person["name"])
+            unique.append(person)
+    return unique
+
+
+def parse_bracket_names(text: str | None) -> list[dict]:
+    """A bare name list closing an article, `（常书香 马丹阳）`: people without a printed role."""
+    if not text:
+        return []
+    credits = parse_credits(text)
+    if credits:
+        return credits
+    tokens = [t for t in _SEPARATORS_RE.split(text.strip("（）() ")) if t]
+    if tokens and all(is_person_name(t) for t in tokens) and len(tokens) <= 6:
+        return [{"name": t, "role": "作者", "org": None} for t in tokens]
+    return []
+
+
+def parse_editors(text: str | None) -> list[dict]:
+    """Editor credits anywhere in `text`: 责编:王庆河, 责任编辑：张三 李四, 【编辑：王五】."""
+    if not text:
+        return []
+    editors: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for match in EDITOR_RE.finditer(text):
+        for name in _SEPARATORS_RE.split(match["names"]):
+            if is_person_name(name) and (name, match["role"]) not in seen:
+                seen.add((name, match["role"]))
+                editors.append({"name": name, "role": match["role"]})
+    return editors

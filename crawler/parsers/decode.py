@@ -1,0 +1,103 @@
+"""Bytes to text. Chinese pages lie about their charset often enough that a declaration is a
+hint to be checked against the bytes, never the answer on its own."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from crawler.parsers.patterns import META_CHARSET_RE
+
+# Declared legacy Chinese charsets are all read as their superset, so that characters outside
+# GB2312 (common in names) decode instead of turning into U+FFFD.
+CHARSET_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "ascii": "utf-8",
+    "us-ascii": "utf-8",
+}
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# The head of the document is enough to find a declaration and to judge the encoding.
+SNIFF_BYTES = 4096
+JUDGE_BYTES = 65536
+
+
+def normalise_charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    try:
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return CHARSET_SUPERSETS.get(name) or CHARSET_SUPERSETS.get(canonical) or canonical
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset of `<meta charset>` / `<meta http-equiv content=...charset=>` in the head."""
+    match = META_CHARSET_RE.search(body[:SNIFF_BYTES])
+    return normalise_charset(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def _clean_utf8(sample: bytes) -> bool:
+    """True when the sample is valid UTF-8 and uses multi-byte sequences (or is pure ASCII)."""
+    try:
+        # A cut at the end of the sample can split a character: allow it.
+        sample.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return err.start >= len(sample) - 3 and err.reason == "unexpected end of data"
+    return True
+
+
+def _bad_share(body: bytes, encoding: str) -> float:
+    text = body[:JUDGE_BYTES].decode(encoding, errors="replace")
+    return text.count("\ufffd") / max(len(text), 1)
+
+
+def detect_encoding(body: bytes, http_charset: str | None = None) -> str:
+    """Pick the encoding: BOM, then bytes that are clean UTF-8, then the HTTP header and the
+    meta declaration checked against the bytes, then a statistical guess."""
+    for bom, encoding in BOMS:
+        if body.startswith(bom):
+            return encoding
+    sample = body[:JUDGE_BYTES]
+    if _clean_utf8(sample):
+        return "utf-8"
+    candidates = [normalise_charset(http_charset), declared_charset(body)]
+    for candidate in candidates:
+        if candidate and candidate != "utf-8" and _bad_share(body, candidate) < 0.002:
+            return candidate
+    # Not UTF-8 and no declaration that fits: Chinese pages are overwhelmingly GB-family.
+    if _bad_share(body, "gb18030") < 0.01:
+        return "gb18030"
+    from charset_normalizer import from_bytes  # only for the rare page nothing else explains
+
+    best = from_bytes(sample).best()
+    if best is not None:
+        return normalise_charset(best.encoding) or "utf-8"
+    return "gb18030" if _bad_share(body, "gb18030") < _bad_share(body, "utf-8") else "utf-8"
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding). Never raises on bytes: invalid runs become U+FFFD and control
+    characters (NUL included), which lxml refuses, are removed."""
+    encoding = detect_encoding(body, http_charset)
+    text = body.decode(encoding, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return _CONTROL_RE.sub("", text), encoding

@@ -1,0 +1,143 @@
+"""映象网 (hnr.cn): three templates, then the printed labels.
+
+Templates (see fixtures/hnr/README.md and ../shared/hnr/MARKUP.md):
+- 2021 on: `<sub>.hnr.cn/<chan>/article/1/<id>`;
+- 2016–2019: `h2.f32.lh48.mrg_t_30`, `div#share_right > p.left > span`, `div#text_fix`;
+  and its sibling `#txt_left h2`, `.time`, `.source`, `.ZKHN_Editor`;
+- TRS era (≤2018): `div.TRS_Editor`.
+Every field falls back on the generic parser, which reads the printed text (来源:, 责编:, the
+dateline), so a redesigned page still yields every field.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import lxml.html
+
+from crawler.parsers import patterns as P
+from crawler.parsers.credits import parse_credits, parse_editors
+from crawler.parsers.dates import PublishTime, parse_time
+from crawler.parsers.generic import GenericParser, split_breadcrumb, split_keywords
+from crawler.parsers.page import clean_text
+
+# Ordered selector lists, most specific first: the first one that yields text wins.
+TITLE_XPATHS = (
+    "//h2[contains(concat(' ', normalize-space(@class), ' '), ' f32 ')]",
+    "//*[@id='txt_left']//h2",
+    "//div[contains(@class,'article-title')]//h1",
+    "//div[contains(@class,'article')]//h1",
+    "//h1",
+)
+INFO_XPATHS = (
+    "//div[@id='share_right']/p[contains(@class,'left')]",
+    "//div[contains(@class,'article-info')]",
+    "//*[contains(@class,'info') and (contains(., '来源') or contains(., '发布'))]",
+)
+TIME_XPATHS = (
+    "//div[@id='share_right']/p[contains(@class,'left')]/span[1]",
+    "//*[@id='txt_left']//*[contains(@class,'time')]",
+    "//*[contains(@class,'article-info')]//*[contains(@class,'time')]",
+    "//*[contains(@class,'pubtime') or contains(@class,'pub-time') or @id='pubtime']",
+)
+SOURCE_XPATHS = (
+    "//div[@id='share_right']/p[contains(@class,'left')]/span[2]",
+    "//*[@id='txt_left']//*[contains(@class,'source')]",
+    "//*[contains(@class,'article-info')]//*[contains(@class,'source')]",
+)
+EDITOR_XPATHS = (
+    "//span[contains(@class,'right') and contains(., '责编')]",
+    "//*[contains(@class,'editor-name') or contains(@class,'article-editor')]",
+)
+BODY_XPATHS = (
+    "//div[@id='text_content']/div[@id='text_fix']",
+    "//div[@id='text_fix']",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' ZKHN_Editor ')]",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//div[contains(@class,'article-content')]",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' editor ')]",
+)
+BREADCRUMB_XPATHS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' mrg_l_40 ')"
+    " and contains(concat(' ', normalize-space(@class), ' '), ' pad_t_10 ')]",
+    "//*[contains(@class,'breadcrumb') or contains(@class,'crumb') or contains(@class,'position')"
+    " or contains(@class,'location')]",
+)
+KEYWORD_XPATHS = (
+    "//*[contains(@class,'keyword') and (contains(., '关键词') or contains(., '关键字'))]",
+)
+SOURCE_LABEL_RE = re.compile(r"^\s*(?:来源|来自)\s*[:：]\s*")
+# A printed line holding both a time and 来源: "2022-04-22 18:36:31  来源:映象网".
+TIME_SOURCE_LINE_RE = re.compile(
+    r"^[^\n]{0,80}(?:19|20|１９|２０)\S{2,40}[^\n]{0,40}来源\s{0,2}[:：][^\n]{0,60}$", re.MULTILINE
+)
+
+
+class HnrParser(GenericParser):
+    name = "hnr_cn"
+    version = 1
+
+    @cached_property
+    def info_line(self) -> str:
+        """The printed line with the time and 来源, wherever the template puts it."""
+        text = self.page.first_text(INFO_XPATHS)
+        if text:
+            return text
+        match = TIME_SOURCE_LINE_RE.search(self.page_text)
+        return match.group(0) if match else ""
+
+    def title(self) -> str | None:
+        return self.page.first_text(TITLE_XPATHS) or super().title()
+
+    def published(self) -> PublishTime | None:
+        return (
+            parse_time(self.page.first_text(TIME_XPATHS))
+            or parse_time(self.info_line)
+            or super().published()
+        )
+
+    def source(self) -> str | None:
+        printed = self.page.first_text(SOURCE_XPATHS)
+        if printed:
+            value = SOURCE_LABEL_RE.sub("", printed).strip()
+            if value:
+                return value
+        match = P.SOURCE_RE.search(self.info_line)
+        return match["source"] if match else super().source()
+
+    def editors(self) -> list[dict]:
+        return parse_editors(self.page.first_text(EDITOR_XPATHS)) or super().editors()
+
+    def reporters(self) -> list[dict]:
+        author = re.search(
+            r"作者\s{0,2}[:：]\s{0,2}([^)）\n]{2,40})", self.info_line + "\n" + self.header_text
+        )
+        found = super().reporters()
+        if not found and author:
+            found = parse_credits("作者:" + author.group(1))
+        return found
+
+    def keywords(self) -> list[str]:
+        printed = self.page.first_text(KEYWORD_XPATHS)
+        if printed:
+            match = P.KEYWORDS_LABEL_RE.search(printed)
+            if match:
+                return split_keywords(match["keywords"])
+        return super().keywords()
+
+    def section(self) -> list[str]:
+        printed = self.page.first_text(BREADCRUMB_XPATHS)
+        return (split_breadcrumb(printed) if printed else []) or super().section()
+
+    @cached_property
+    def content_node(self) -> lxml.html.HtmlElement | None:
+        for query in BODY_XPATHS:
+            for node in self.page.xpath(query):
+                if clean_text(node.text_content()):
+                    return node
+        return super().content_node
+
+    @cached_property
+    def header_text(self) -> str:
+        return self.info_line or super().header_text

@@ -1,0 +1,126 @@
+"""A fetched page ready for field extraction: decoded text and its lxml tree. No I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import lxml.etree
+import lxml.html
+
+from crawler.parsers.decode import decode_html
+
+
+class ParseError(ValueError):
+    """The page cannot yield a record; `reason` is a short machine-readable cause."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+# Elements whose text is never article text.
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+)
+BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
+WS_RE = re.compile(r"[\s\u3000\xa0]+")
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse white space (full-width and no-break spaces included) and strip."""
+    return WS_RE.sub(" ", text or "").strip()
+
+
+def body_fingerprint(body: str) -> str:
+    """Hash of the body with width, case, white space and punctuation folded away."""
+    folded = unicodedata.normalize("NFKC", body).lower()
+    folded = "".join(ch for ch in folded if ch.isalnum())
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def canonicalise_url(url: str) -> str:
+    """Lower-case scheme and host, drop the fragment and default ports."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80)
+        or (parts.scheme == "https" and parts.port == 443)
+    ):
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
+
+
+@dataclass
+class Page:
+    """Bytes and URL in; the decoded text and the parsed tree out."""
+
+    body: bytes
+    url: str
+    http_charset: str | None = None
+    encoding: str = field(init=False)
+    text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        stripped = self.body.strip()
+        if not stripped:
+            raise ParseError("empty page", "the response has no content")
+        if stripped.startswith(BINARY_MAGIC) or (
+            b"\x00" in stripped[:512] and b"<" not in stripped[:512]
+        ):
+            raise ParseError("not html", "the response is binary content")
+        self.text, self.encoding = decode_html(self.body, self.http_charset)
+
+    @cached_property
+    def tree(self) -> lxml.html.HtmlElement:
+        parser = lxml.html.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
+        )
+        try:
+            root = lxml.html.document_fromstring(self.text, parser=parser)
+        except (lxml.etree.ParserError, ValueError) as err:
+            raise ParseError("unparsable html", str(err)[:200]) from err
+        for bad in list(root.iter(*DROP_TAGS)):
+            if bad.getparent() is not None:
+                bad.drop_tree()
+        return root
+
+    def xpath(self, query: str) -> list:
+        try:
+            return self.tree.xpath(query)
+        except lxml.etree.XPathError:
+            return []
+
+    def first_text(self, queries: tuple[str, ...] | list[str]) -> str | None:
+        """Text of the first query that yields non-empty text ("first valid match wins")."""
+        for query in queries:
+            for node in self.xpath(query):
+                value = node if isinstance(node, str) else node.text_content()
+                value = clean_text(value)
+                if value:
+                    return value
+        return None
+
+    def absolute(self, href: str | None) -> str | None:
+        if not href:
+            return None
+        href = href.strip()
+        if href.startswith(("javascript:", "mailto:", "#", "data:")):
+            return None
+        try:
+            return urljoin(self.url, href)
+        except ValueError:
+            return None

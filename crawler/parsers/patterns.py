@@ -1,0 +1,208 @@
+"""Patterns as data: regexes and ordered selector lists, most specific first.
+
+Every regex here has a positive and a negative example in tests/test_patterns.py. All of them
+are linear: no nested quantifiers, bounded repeats, so that hostile text cannot make them
+backtrack for long.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------------------- decoding
+META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,30})""", re.IGNORECASE
+)
+
+# ---------------------------------------------------------------------------- text classes
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+NAME_DOT = "·•・."
+
+# ---------------------------------------------------------------------------- dates
+# Year, month, day with -, ., /, or 年月日; optional time with : or ： or 时分秒. \d also
+# matches full-width digits, which int() reads.
+DATE_TIME_RE = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})\s{0,2}(?P<sep>[-./年－．／])\s{0,2}(?P<month>\d{1,2})\s{0,2}"
+    r"[-./月－．／]\s{0,2}(?P<day>\d{1,2})(?!\d)\s{0,2}日?"
+    r"(?:[\sT]{0,3}(?:(?P<ampm>上午|下午|晚上|凌晨|早上|中午))?\s{0,2}"
+    r"(?P<hour>\d{1,2})\s{0,2}[:：时]\s{0,2}(?P<minute>\d{1,2})(?!\d)"
+    r"(?:\s{0,2}[:：分]\s{0,2}(?P<second>\d{1,2})(?!\d))?)?"
+)
+# Year and month alone (old archives print "1998年3月").
+YEAR_MONTH_RE = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})\s{0,2}年\s{0,2}(?P<month>\d{1,2})\s{0,2}月(?!\s{0,2}\d)"
+)
+# A date in a URL: /2022-04/22/, /202204/22/, t20120611_, /2022/04-22/
+URL_DATE_RE = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})[-/_]?(?P<month>0[1-9]|1[0-2])[-/_]?(?P<day>0[1-9]|[12]\d|3[01])(?!\d)"
+)
+# Words that say a time is not the publish time.
+NOT_PUBLISHED_LABELS_RE = re.compile(
+    r"(?:更新|修改|编辑于|最后|评论|回复|登录|注册|截止|截至|访问)\s{0,2}(?:时间|于)?\s{0,2}[:：]?\s{0,2}$"
+)
+PUBLISHED_LABELS_RE = re.compile(
+    r"(?:发布|发表|出版|刊发|上传|发稿|时间|日期|发布于|发表于)\s{0,2}[:：]?\s{0,2}$"
+)
+
+# ---------------------------------------------------------------------------- 来源
+SOURCE_RE = re.compile(
+    rf"(?:来源|来自|稿源|出处|新闻来源|文章来源)\s{{0,2}}[:：]\s{{0,3}}"
+    rf"(?P<source>[{HAN}A-Za-z0-9《》〈〉“”\"()（）·\-_.]{{2,40}}?)"
+    rf"(?=\s|$|[|｜/]|责编|责任编辑|编辑|作者|记者|时间|发布|点击|浏览|字号|[\[【])"
+)
+
+# ---------------------------------------------------------------------------- credits
+# Roles that precede names: 记者 A B 通讯员 C. Longer roles first.
+PREFIX_ROLES = (
+    "首席记者",
+    "特约记者",
+    "见习记者",
+    "实习记者",
+    "摄影记者",
+    "融媒记者",
+    "全媒体记者",
+    "记者",
+    "特约通讯员",
+    "通讯员",
+    "实习生",
+    "特约撰稿人",
+    "撰稿人",
+    "撰稿",
+    "作者",
+    "摄影",
+    "摄像",
+    "文字",
+    "图片",
+    "文图",
+    "文",
+    "图",
+)
+# Roles that must be followed by a colon or slash to count (they are common words otherwise).
+SLASH_ONLY_ROLES = frozenset({"作者", "摄影", "摄像", "文字", "图片", "文图", "文", "图", "撰稿"})
+# 本报 / 大象新闻 / 河南日报客户端 glued in front of a role.
+ROLE_RE = re.compile(
+    rf"(?P<org>[{HAN}A-Za-z]{{1,12}}?)??(?P<role>{'|'.join(PREFIX_ROLES)})"
+    rf"(?P<colon>\s{{0,2}}[:：/／|｜]\s{{0,2}})?"
+)
+# Postfix credits: 张三/文, 李四 /图, 王五 摄.
+POSTFIX_ROLE_RE = re.compile(r"^(?:[/／]\s{0,2}(?P<slash>文图|文|图|摄影|摄)|(?P<photo>摄影?))$")
+ROLE_ALIASES = {"文图": "文/图", "摄": "摄影", "文字": "文", "图片": "图"}
+# A person's name: 2–4 Han characters, or a minority / foreign name with a middle dot, or a
+# Latin name.
+NAME_RE = re.compile(
+    rf"^(?:[{HAN}]{{2,4}}|[{HAN}]{{1,8}}[{NAME_DOT}][{HAN}]{{1,10}}|[A-Za-z][A-Za-z .'-]{{1,30}})$"
+)
+# Words that sit where a name would but are not names.
+NOT_NAMES = frozenset(
+    [
+        "报道",
+        "综合",
+        "整理",
+        "编译",
+        "来源",
+        "编辑",
+        "责编",
+        "发布",
+        "日电",
+        "电",
+        "讯",
+        "摄影",
+        "摄",
+        "文",
+        "图",
+        "通讯员",
+        "记者",
+        "实习生",
+        "联合",
+        "本报",
+        "本台",
+        "本网",
+        "新华社",
+        "中新社",
+        "中新网",
+        "人民网",
+        "新华网",
+        "映象网",
+        "大象新闻",
+        "河南日报",
+        "客户端",
+        "我们",
+        "采写",
+        "发自",
+        "报道组",
+        "通讯",
+        "供图",
+        "视频",
+        "制作",
+        "策划",
+        "监制",
+        "出品",
+        "责任编辑",
+        "校对",
+        "审核",
+        "主编",
+        "网友",
+    ]
+)
+# Dateline at the start of the lead: 映象网讯(大象新闻记者 高君晓 通讯员 张亚丹 ) — the
+# bracket content is the credit text.
+DATELINE_RE = re.compile(
+    rf"^\s{{0,4}}[{HAN}A-Za-z]{{0,12}}(?:讯|电|消息|报道)\s{{0,2}}[(（]\s{{0,2}}(?P<credits>[^()（）]{{2,80}}?)\s{{0,2}}[)）]"
+)
+# A byline paragraph of its own: □ 本报记者 葛灵丹 / 记者 张三 李四 / 文/图 张三
+BYLINE_LINE_RE = re.compile(
+    rf"^[\s□■●◎▲△◆◇★☆]{{0,4}}(?P<credits>(?:[{HAN}]{{0,12}}(?:记者|通讯员|实习生|作者|文|图|摄影|撰稿)[\s:：/／|｜]{{0,3}})"
+    rf"[{HAN}A-Za-z·\s/／:：、,，|｜]{{2,60}})$"
+)
+# Credits in brackets closing the body: （常书香 马丹阳） / (记者 张三)
+TRAILING_CREDIT_RE = re.compile(
+    rf"^[(（]\s{{0,2}}(?P<credits>[{HAN}A-Za-z·\s/／:：、,，]{{2,40}})\s{{0,2}}[)）]$"
+)
+
+# ---------------------------------------------------------------------------- editors
+EDITOR_ROLES = (
+    "责任编辑",
+    "值班编辑",
+    "网络编辑",
+    "责编",
+    "编辑",
+    "校对",
+    "审核",
+    "审校",
+    "终审",
+    "签发",
+    "主编",
+)
+EDITOR_RE = re.compile(
+    rf"[\[【(（]?\s{{0,2}}(?P<role>{'|'.join(EDITOR_ROLES)})\s{{0,2}}[:：/]\s{{0,3}}"
+    rf"(?P<names>[{HAN}A-Za-z·]{{2,10}}(?:[ \u3000、,，]{{1,3}}[{HAN}·]{{2,5}}){{0,4}})"
+)
+
+# ---------------------------------------------------------------------------- keywords
+KEYWORDS_LABEL_RE = re.compile(
+    r"(?:文章关键词|关键词|关键字|标签|Tags?)\s{0,2}[:：]\s{0,3}(?P<keywords>[^\n]{1,200}?)"
+    r"(?=\s{1,4}(?:责编|责任编辑|编辑|来源)\s{0,2}[:：]|\n|$)",
+    re.IGNORECASE,
+)
+KEYWORD_SPLIT_RE = re.compile(r"[,，、;；|｜\s]+")
+
+# ---------------------------------------------------------------------------- title
+# Site suffixes: "标题_映象网", "标题-映象网", "标题 | 河南日报网".
+TITLE_SUFFIX_RE = re.compile(r"\s{0,3}(?:[_|｜–—-]{1,2}|\s-\s)\s{0,3}[^_|｜–—-]{2,30}$")
+
+# ---------------------------------------------------------------------------- body boilerplate
+# Whole paragraphs that are never article text.
+BOILERPLATE_LINE_RES = (
+    # (映象网平顶山新闻热线:0375-3880000 投稿邮箱:dfjbwjs@126.com …)
+    re.compile(r"^[(（]?[^()（）]{0,30}(?:新闻热线|投稿邮箱|报料热线|爆料热线|联系电话|投稿电话)"),
+    re.compile(r"^(?:文章关键词|关键词|关键字)\s{0,2}[:：]"),
+    re.compile(
+        r"^[\[【(（]?\s{0,2}(?:责任编辑|责编|编辑|值班编辑)\s{0,2}[:：]\s{0,3}[^。！？]{0,30}[\]】)）]?$"
+    ),
+    re.compile(
+        r"^(?:相关阅读|相关新闻|相关链接|延伸阅读|推荐阅读|今日热点|热点推荐|换一换|分享到|点击排行)"
+    ),
+    re.compile(r"(?:版权所有|Copyright|©|未经授权.{0,10}(?:转载|复制))", re.IGNORECASE),
+    re.compile(r"^(?:来源|作者|发布时间)\s{0,2}[:：][^。]{0,40}$"),
+    re.compile(r"^(?:(?:上一篇|下一篇)\s{0,2}[:：]|返回顶部$|打印本页|关闭窗口|【打印】|【关闭】)"),
+)

@@ -1,0 +1,105 @@
+"""Every regex in crawler/parsers/patterns.py: one positive and one negative example each."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.parsers import patterns as P
+
+# (name, pattern, text that must match, text that must not)
+CASES = [
+    ("META_CHARSET_RE", P.META_CHARSET_RE, b'<meta charset="gb2312">', b"<meta name=x content=y>"),
+    ("DATE_TIME_RE", P.DATE_TIME_RE, "2019年06月21日 09:45", "第2019期 06版"),
+    ("YEAR_MONTH_RE", P.YEAR_MONTH_RE, "1998年3月", "1998年3月5日"),
+    ("URL_DATE_RE", P.URL_DATE_RE, "/201906/21/123.html", "/article/1/123456"),
+    ("NOT_PUBLISHED_LABELS_RE", P.NOT_PUBLISHED_LABELS_RE, "更新时间：", "发布时间："),
+    ("PUBLISHED_LABELS_RE", P.PUBLISHED_LABELS_RE, "发布时间：", "阅读"),
+    ("SOURCE_RE", P.SOURCE_RE, "2022-04-22 18:36:31  来源:映象网", "来自星星的你"),
+    ("ROLE_RE", P.ROLE_RE, "大象新闻记者", "张亚丹"),
+    ("POSTFIX_ROLE_RE", P.POSTFIX_ROLE_RE, "/图", "图书"),
+    ("NAME_RE", P.NAME_RE, "高君晓", "高君晓是一位记者"),
+    (
+        "DATELINE_RE",
+        P.DATELINE_RE,
+        "映象网讯(大象新闻记者 高君晓 通讯员 张亚丹 )4月20日",
+        "4月20日上午(晴)",
+    ),
+    ("BYLINE_LINE_RE", P.BYLINE_LINE_RE, "□ 本报记者 葛灵丹", "记者从会上获悉，今年全省粮食丰收。"),
+    ("TRAILING_CREDIT_RE", P.TRAILING_CREDIT_RE, "（常书香 马丹阳）", "（完）。这是正文"),
+    ("EDITOR_RE", P.EDITOR_RE, "文章关键词:平顶山 责编:王庆河", "编辑部的故事"),
+    (
+        "KEYWORDS_LABEL_RE",
+        P.KEYWORDS_LABEL_RE,
+        "文章关键词:平顶山,湛河区 责编:王庆河",
+        "关键在于落实",
+    ),
+    ("KEYWORD_SPLIT_RE", P.KEYWORD_SPLIT_RE, "平顶山,湛河区", "乡村振兴"),
+    ("TITLE_SUFFIX_RE", P.TITLE_SUFFIX_RE, "新画卷_映象网", "新画卷"),
+    (
+        "BOILERPLATE_LINE_RES[0]",
+        P.BOILERPLATE_LINE_RES[0],
+        "(映象网平顶山新闻热线:0375-3880000 投稿邮箱:a@b.com)",
+        "热线电话成为群众的贴心人，今年接听了三千次。",
+    ),
+    (
+        "BOILERPLATE_LINE_RES[1]",
+        P.BOILERPLATE_LINE_RES[1],
+        "文章关键词:平顶山",
+        "平顶山的关键词是发展",
+    ),
+    (
+        "BOILERPLATE_LINE_RES[2]",
+        P.BOILERPLATE_LINE_RES[2],
+        "责编：王庆河",
+        "编辑们讨论了三个小时。",
+    ),
+    (
+        "BOILERPLATE_LINE_RES[3]",
+        P.BOILERPLATE_LINE_RES[3],
+        "相关阅读 换一换",
+        "阅读相关文件后，他说。",
+    ),
+    (
+        "BOILERPLATE_LINE_RES[4]",
+        P.BOILERPLATE_LINE_RES[4],
+        "Copyright © 2012 hnr.cn",
+        "版权保护工作取得进展",
+    ),
+    (
+        "BOILERPLATE_LINE_RES[5]",
+        P.BOILERPLATE_LINE_RES[5],
+        "来源：河南日报",
+        "来源于群众，服务于群众，这是我们的宗旨。",
+    ),
+    (
+        "BOILERPLATE_LINE_RES[6]",
+        P.BOILERPLATE_LINE_RES[6],
+        "上一篇：平顶山",
+        "上一篇文章里我们谈到",
+    ),
+]
+
+
+def _search(pattern: re.Pattern, text):
+    return pattern.search(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "pattern", "positive", "negative"), CASES, ids=[c[0] for c in CASES]
+)
+def test_pattern_matches_positive_and_not_negative(name, pattern, positive, negative):
+    assert _search(pattern, positive), f"{name} should match {positive!r}"
+    if name == "KEYWORD_SPLIT_RE":
+        assert not pattern.search(negative)
+    elif name == "NAME_RE" or name == "POSTFIX_ROLE_RE":
+        assert not pattern.match(negative)
+    else:
+        assert not _search(pattern, negative), f"{name} should not match {negative!r}"
+
+
+def test_every_pattern_in_module_has_a_case():
+    named = {c[0].split("[")[0] for c in CASES}
+    compiled = {n for n, v in vars(P).items() if isinstance(v, re.Pattern)}
+    assert compiled <= named, f"patterns without a test case: {sorted(compiled - named)}"
