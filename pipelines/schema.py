@@ -8,6 +8,7 @@ the two in sync.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -18,10 +19,19 @@ SCHEMA_VERSION = 1
 JSON_SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 
 
-def _offset_datetime(value: str | None) -> str | None:
-    """ISO 8601 with an explicit UTC offset; a naive time is ambiguous and refused."""
-    if value is None:
-        return None
+DATE_ONLY_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def _publish_time(value: str | None) -> str | None:
+    """A calendar date as precise as printed (`2022-04-22`, `1998-03`), or a date and time with
+    an explicit UTC offset; a clock time without offset is ambiguous and refused."""
+    if value is None or DATE_ONLY_RE.match(value):
+        return value
+    return _offset_datetime(value)
+
+
+def _offset_datetime(value: str) -> str:
+    """ISO 8601 date and time with an explicit UTC offset."""
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError("time has no UTC offset")
@@ -35,7 +45,7 @@ def _stripped_nonempty(value: str) -> str:
     return value
 
 
-OffsetTime = Annotated[str | None, AfterValidator(_offset_datetime)]
+OffsetTime = Annotated[str | None, AfterValidator(_publish_time)]
 Name = Annotated[str, AfterValidator(_stripped_nonempty), Field(max_length=40)]
 
 
@@ -89,7 +99,8 @@ class Article(BaseModel):
     title: str = Field(min_length=1, description="the headline alone, without the site suffix")
     subtitle: str | None = Field(default=None, description="副题 / 引题 where printed")
     published_at: OffsetTime = Field(
-        default=None, description="ISO 8601 with offset, +08:00 unless the page says otherwise"
+        default=None,
+        description="ISO 8601 with offset (+08:00 unless the page says otherwise), or a date as precise as printed",
     )
     published_at_raw: str | None = Field(
         default=None, description="the text the time was read from"
