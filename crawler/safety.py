@@ -1,0 +1,100 @@
+"""Never let a crawl be turned against its own network.
+
+`PrivateAddressGuard` (a downloader middleware) refuses any request whose host resolves to a
+loopback, private, link-local, multicast, reserved or cloud-metadata address, unless the address
+is explicitly allowed (`XINWEN_ALLOWED_ADDRESSES`, or the offline mirror, which registers itself).
+It checks after DNS resolution, through the same caching resolver Scrapy connects with, so a name
+that points at 127.0.0.1 or 169.254.169.254 is refused as surely as the literal address.
+Redirects pass through it again, so a public page cannot redirect the crawler inward.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+
+logger = logging.getLogger(__name__)
+
+# Addresses that cloud providers answer metadata on, beyond the link-local range.
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
+ALLOWED_ENDPOINTS_ATTR = "xinwen_allowed_endpoints"
+
+
+def is_forbidden_address(address: str) -> bool:
+    """True for addresses a crawler of public news sites has no business connecting to."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return True  # not an address at all: refuse rather than guess
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def allow_endpoint(crawler: Crawler, host: str, port: int | None = None) -> None:
+    """Let this crawl connect to host[:port] although it is private (the offline mirror)."""
+    endpoints = crawler.__dict__.setdefault(ALLOWED_ENDPOINTS_ATTR, set())
+    endpoints.add(f"{host}:{port}" if port else host)
+
+
+class PrivateAddressGuard:
+    def __init__(self, crawler: Crawler, allowed: list[str]) -> None:
+        self.crawler = crawler
+        for entry in allowed:
+            allow_endpoint(crawler, entry)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
+        if not crawler.settings.getbool("XINWEN_PRIVATE_ADDRESS_GUARD_ENABLED", True):
+            raise NotConfigured
+        return cls(crawler, crawler.settings.getlist("XINWEN_ALLOWED_ADDRESSES"))
+
+    def _allowed(self, host: str, port: int | None) -> bool:
+        endpoints = self.crawler.__dict__.get(ALLOWED_ENDPOINTS_ATTR, set())
+        return host in endpoints or f"{host}:{port}" in endpoints
+
+    def _refuse(self, request: Request, why: str) -> None:
+        self.crawler.stats.inc_value("xinwen/refused/private_address")
+        logger.warning("refused %s: %s", request.url, why)
+        raise IgnoreRequest(f"refused: {why}")
+
+    async def process_request(self, request: Request) -> None:
+        # With a proxy the connection goes to the proxy, which resolves the target itself.
+        target = request.meta.get("proxy") or request.url
+        parts = urlsplit(target if "://" in target else f"http://{target}")
+        host, port = (parts.hostname or "").lower(), parts.port
+        if not host:
+            self._refuse(request, "no host")
+        if self._allowed(host, port):
+            return None
+        if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
+            self._refuse(request, f"{host} is a local or metadata host")
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+        except ValueError:
+            from twisted.internet import reactor
+
+            try:
+                resolved = await maybe_deferred_to_future(reactor.resolve(host))
+            except Exception:  # DNS failure: let the downloader report it as usual
+                return None
+            addresses = [resolved]
+        for address in addresses:
+            if is_forbidden_address(address) and not self._allowed(address, port):
+                self._refuse(request, f"{host} resolves to non-public address {address}")
+        return None
