@@ -1,0 +1,70 @@
+"""Scrapy settings for xinwen: one place for every setting.
+
+Project settings carry the `XINWEN_` prefix and are read by the components in `from_crawler`;
+optional components have an `_ENABLED` switch. Override any of them with `-s NAME=VALUE`.
+"""
+
+from pipelines.schema import Article
+
+BOT_NAME = "xinwen"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness: a descriptive User-Agent, robots.txt, AutoThrottle, a per-domain concurrency cap.
+USER_AGENT = "xinwen/0.1 (+https://github.com/xinwen/xinwen; research crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Robustness.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Offline mode: route every request through the loopback mirror of fixtures/<site>/.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.OfflineMirrorMiddleware": 740,  # before HttpProxyMiddleware (750)
+}
+
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidationPipeline": 100,
+    "pipelines.dedupe.DuplicatesPipeline": 200,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.CrawlSummary": 500,
+}
+
+LOG_FORMATTER = "crawler.extensions.ShortLogFormatter"
+
+# Export: UTF-8 JSON lines (never \uXXXX), keys in schema order.
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_FIELDS = list(Article.model_fields)
+
+# --- xinwen settings ------------------------------------------------------------------------
+# Serve the crawl from the offline mirror in fixtures/<site>/ (`xinwen crawl --offline`).
+XINWEN_OFFLINE_ENABLED = False
+# Folder holding <site>/manifest.json and <site>/mirror/; default: the repository's fixtures/.
+XINWEN_MIRROR_ROOT = None
+# Which fixtures/<site>/ to serve; default: the spider's name.
+XINWEN_MIRROR_SITE = None
+# An already running mirror proxy (http://127.0.0.1:PORT); default: start one per crawl.
+XINWEN_MIRROR_PROXY = None
+# Rejected records (JSON lines); default: `<output>.rejected.jsonl` beside the first feed file.
+XINWEN_QUARANTINE_PATH = None
+# Seen-store for exact duplicates (an import path of a SeenStore class).
+XINWEN_DUPLICATES_ENABLED = True
+XINWEN_SEEN_STORE = "pipelines.dedupe.MemorySeenStore"
+# End-of-crawl summary (logged; the CLI prints it); optionally also written as JSON.
+XINWEN_SUMMARY_ENABLED = True
+XINWEN_SUMMARY_PATH = None

@@ -1,0 +1,232 @@
+"""Spider `hnr`: crawl 映象网 (hnr.cn) channel pages and the articles they list.
+
+Crawl strategy only: the URLs it knows come from `crawler/sites/hnr.toml`, and what a page says
+comes from `crawler.parsers.extract`. Arguments (`-a NAME=VALUE`):
+
+- `channels`: comma-separated channel names from the TOML (`news,finance`) or start URLs;
+- `max_pages`: request at most this many pages (start pages, list pages and articles);
+- `since` / `until`: a date window (`2024-01-01`, both ends included); articles whose URL date
+  (or, once fetched, published date) falls outside are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+
+from crawler.parsers import ParseError, extract
+from crawler.spiders.site import SiteConfig
+from pipelines.quarantine import RejectedPage
+
+CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
+ARTICLE_PRIORITY = 10
+
+# Offline mode (`XINWEN_OFFLINE_ENABLED`) serves pages from a loopback mirror: no need to wait.
+OFFLINE_SETTINGS = {"AUTOTHROTTLE_START_DELAY": 0.0, "DOWNLOAD_DELAY": 0.0}
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2024-01-01, not {value!r}") from None
+
+
+def http_charset(response: Response) -> str | None:
+    """The charset of the Content-Type header, as sent."""
+    header = response.headers.get("Content-Type")
+    if not header:
+        return None
+    match = CHARSET_RE.search(header.decode("latin-1"))
+    return match.group(1) if match else None
+
+
+def published_range(published_at: str | None) -> tuple[date, date] | None:
+    """The days a published_at value may mean: one day, or a whole month / year for a date
+    printed that coarsely (`2022-04`, `2022`)."""
+    if not published_at:
+        return None
+    text = published_at[:10]
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return day, day
+        if len(text) == 7:
+            year, month = int(text[:4]), int(text[5:7])
+            last = date(year + month // 12, month % 12 + 1, 1).toordinal() - 1
+            return date(year, month, 1), date.fromordinal(last)
+        if len(text) == 4:
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+    except ValueError:
+        return None
+    return None
+
+
+class SiteSpider(scrapy.Spider):
+    """A list-and-article crawl driven by `crawler/sites/<site_name>.toml`."""
+
+    site_name: str = ""
+
+    def __init__(
+        self,
+        channels: str | None = None,
+        max_pages: str | int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.site = SiteConfig.load(self.site_name or self.name)
+        self.allowed_domains = list(self.site.allowed_domains)
+        self.start_urls = self.site.start_urls(channels)
+        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        if self.max_pages is not None and self.max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        self.since = parse_day(since, "since")
+        self.until = parse_day(until, "until")
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since is after until")
+        self._requested: set[str] = set()
+        self._list_dirs: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        if settings.getbool("XINWEN_OFFLINE_ENABLED"):
+            settings.setdict(OFFLINE_SETTINGS, priority="spider")
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _stat(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"xinwen/{key}")
+
+    def _request(self, url: str, callback, priority: int = 0) -> scrapy.Request | None:
+        """A request for a page not requested before, within max_pages."""
+        key = url_key(url)
+        if key in self._requested:
+            return None
+        if self.max_pages is not None and len(self._requested) >= self.max_pages:
+            self._stat("skipped/max_pages")
+            return None
+        self._requested.add(key)
+        return scrapy.Request(url, callback=callback, priority=priority)
+
+    def in_window(self, day: date | None, until_day: date | None = None) -> bool:
+        if day is None:
+            return True
+        last = until_day or day
+        if self.since and last < self.since:
+            return False
+        return not (self.until and day > self.until)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            self._list_dirs.add(list_dir(url))
+            request = self._request(url, self.parse_list)
+            if request is not None:
+                yield request
+
+    def links(self, response: Response) -> Iterator[tuple[str, str]]:
+        """(absolute URL without fragment, anchor text) of every followable link."""
+        if not isinstance(response, TextResponse):
+            return
+        for anchor in response.css("a[href]"):
+            href = (anchor.attrib.get("href") or "").strip()
+            if not href or href.lower().startswith(SKIP_SCHEMES):
+                continue
+            try:
+                url = response.urljoin(href)
+                parts = urlsplit(url)
+                if parts.scheme not in ("http", "https") or not parts.hostname:
+                    continue
+                _ = parts.port  # raises ValueError on a malformed port
+            except ValueError:
+                self._stat("skipped/malformed_link")
+                continue
+            if not self.site.on_site(url):
+                continue
+            text = "".join(anchor.css("::text").getall()).strip()
+            yield urlunsplit(parts._replace(fragment="")), text
+
+    def article_request(self, url: str) -> scrapy.Request | None:
+        if not self.in_window(self.site.url_date(url)):
+            self._stat("skipped/out_of_window")
+            return None
+        return self._request(url, self.parse_article, priority=ARTICLE_PRIORITY)
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        """A channel or list page: follow its articles and its own pagination."""
+        self._stat("pages/list")
+        for url, text in self.links(response):
+            request = None
+            if self.site.is_article(url):
+                request = self.article_request(url)
+            elif self.is_pagination(url, text):
+                request = self._request(url, self.parse_list)
+            if request is not None:
+                yield request
+
+    def is_pagination(self, url: str, text: str) -> bool:
+        if text in self.site.next_page_texts:
+            return True
+        return (
+            self.site.is_list(url)
+            and list_dir(url) in self._list_dirs
+            and url_key(url) != (url_key(list_dir(url)))
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """An article page: one record (or a rejected page), then related article links."""
+        self._stat("pages/article")
+        try:
+            fields = extract(response.body, response.url, http_charset=http_charset(response))
+        except ParseError as exc:
+            yield RejectedPage(response.url, exc.reason, [exc.detail] if exc.detail else [])
+            return
+        fields["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        days = published_range(fields.get("published_at"))
+        if days and not self.in_window(*days):
+            self._stat("skipped/out_of_window")
+        else:
+            yield fields
+        for url, _text in self.links(response):
+            if self.site.is_article(url):
+                request = self.article_request(url)
+                if request is not None:
+                    yield request
+
+
+def url_key(url: str) -> str:
+    """A URL without fragment, with lower-case scheme and host (for the seen-request set)."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
+    )
+
+
+def list_dir(url: str) -> str:
+    """The channel folder of a list URL: `http://news.hnr.cn/djn/2.html` → `…/djn/`."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    folder = path[: path.rfind("/") + 1]
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), folder, "", ""))
+
+
+class HnrSpider(SiteSpider):
+    """映象网 (hnr.cn): news, finance and city channels, articles of all three URL eras."""
+
+    name = "hnr"
+    site_name = "hnr"
