@@ -61,6 +61,15 @@ def _clean_utf8(sample: bytes) -> bool:
     return True
 
 
+def _mostly_utf8(sample: bytes) -> bool:
+    """UTF-8 with some invalid byte runs: legacy bytes read as UTF-8 almost never form valid
+    multi-byte sequences, so many valid ones and few failures mean UTF-8 with damage."""
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    return good >= 20 and bad <= good * 0.25
+
+
 def _bad_share(body: bytes, encoding: str) -> float:
     text = body[:JUDGE_BYTES].decode(encoding, errors="replace")
     return text.count("\ufffd") / max(len(text), 1)
@@ -73,7 +82,7 @@ def detect_encoding(body: bytes, http_charset: str | None = None) -> str:
         if body.startswith(bom):
             return encoding
     sample = body[:JUDGE_BYTES]
-    if _clean_utf8(sample):
+    if _clean_utf8(sample) or _mostly_utf8(sample):
         return "utf-8"
     candidates = [normalise_charset(http_charset), declared_charset(body)]
     for candidate in candidates:
