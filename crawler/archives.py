@@ -208,7 +208,6 @@ def _os_reason(exc: BaseException) -> str:
 
 def _iter_archive(path: Path, stats: ArchiveStats) -> Iterator[PageInput]:
     from warcio.archiveiterator import ArchiveIterator
-
     from warcio.exceptions import ArchiveLoadFailed
 
     done = 0  # records handled, so that a restart does not yield them twice
