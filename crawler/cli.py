@@ -8,19 +8,11 @@ xinwen schema                          the record's JSON Schema
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _out(line: str) -> None:
-    sys.stdout.buffer.write(line.encode("utf-8") + b"\n")
-    sys.stdout.buffer.flush()
 
 
 def _err(line: str) -> None:
@@ -28,43 +20,14 @@ def _err(line: str) -> None:
     sys.stderr.buffer.flush()
 
 
-def record_line(record: dict[str, Any]) -> str:
-    """One JSON line: UTF-8 text, never \\uXXXX, keys in the order given."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-
 # -- extract ---------------------------------------------------------------------------------
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.parsers import ParseError, extract
-    from pipelines.validate import Rejected, validate_record
+    """`xinwen extract`: saved pages, directories, globs, WARC/ARC archives or `-` (stdin)."""
+    from crawler.archives import run_extract
 
-    status = EXIT_OK
-    for path in args.paths:
-        name = "<stdin>" if path == "-" else path
-        try:
-            body = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-        except OSError as exc:
-            _err(f"{name}: cannot read: {exc.strerror or exc}")
-            status = EXIT_FAILED
-            continue
-        if args.url:
-            url = args.url
-        elif path == "-":
-            url = "file:///dev/stdin"
-        else:
-            url = Path(path).resolve().as_uri()
-        try:
-            fields = extract(body, url)
-            fields["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-            article = validate_record(fields)
-        except (ParseError, Rejected) as exc:
-            _err(f"{name}: no record: {exc.reason}")
-            status = EXIT_FAILED
-            continue
-        _out(record_line(article.model_dump(mode="json")))
-    return status
+    return run_extract(args)
 
 
 # -- crawl -----------------------------------------------------------------------------------
@@ -119,7 +82,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     for name, value in settings_pairs.items():
         settings.set(name, value, priority="cmdline")
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(args.site)
     failures: list[str] = []
 
@@ -157,14 +120,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from crawler.archives import add_extract_arguments
+
     parser = argparse.ArgumentParser(
         prog="xinwen", description="Crawl Chinese regional news into a validated JSONL dataset."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("extract", help="extract records from saved pages")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="saved page; - reads standard input")
-    p.add_argument("--url", help="the URL the page came from (default: its file:// URI)")
+    add_extract_arguments(p)
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("crawl", help="crawl a site into a JSONL dataset")

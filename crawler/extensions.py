@@ -71,7 +71,7 @@ class CrawlSummary:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlSummary:
-        if not crawler.settings.getbool("XINWEN_SUMMARY_ENABLED"):
+        if not crawler.settings.getbool("XINWEN_SUMMARY_ENABLED", True):
             raise NotConfigured
         ext = cls(crawler, crawler.settings.get("XINWEN_SUMMARY_PATH"))
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)

@@ -43,14 +43,14 @@ def quarantine_record(
 
 def _feed_path(uri: str, spider_name: str) -> Path | None:
     """A local file path from a FEEDS URI (plain path or file://), or None."""
+    parts = urlsplit(uri)
+    if parts.scheme == "file":
+        uri = unquote(parts.path)
+    elif parts.scheme and len(parts.scheme) > 1:  # s3:, stdout:, ftp: … (a Windows drive is 1)
+        return None
     if "%(" in uri:
         stamp = datetime.now().replace(microsecond=0).isoformat().replace(":", "-")
         uri = uri % {"name": spider_name, "time": stamp}
-    parts = urlsplit(uri)
-    if parts.scheme == "file":
-        return Path(unquote(parts.path))
-    if parts.scheme and len(parts.scheme) > 1:  # s3:, stdout:, ftp: … (a Windows drive is 1)
-        return None
     return Path(uri)
 
 
