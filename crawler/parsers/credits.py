@@ -10,6 +10,8 @@ import re
 
 from crawler.parsers.patterns import (
     EDITOR_RE,
+    EDITOR_ROLES,
+    HAN,
     NAME_RE,
     NOT_NAMES,
     POSTFIX_ROLE_RE,
@@ -18,11 +20,22 @@ from crawler.parsers.patterns import (
     SLASH_ONLY_ROLES,
 )
 
+EDITOR_ROLE_WORDS = tuple(EDITOR_ROLES)
 _SEPARATORS_RE = re.compile(r"[、,，;；\u3000\s]+")
 # Slashes and colons glued to words become their own tokens: 文/张三 -> 文 / 张三.
 _SLASH_RE = re.compile(r"\s*([/／|｜])\s*")
 _PHOTO_AND_TEXT_RE = re.compile(r"文\s*[/／]\s*图")
 _TRAILING_WORDS_RE = re.compile(r"(?:报道|采写|整理|编译|综合报道|发自\S{0,6})$")
+# A role glued to the name that follows it: 本报记者罗科苏盈, 记者惠禾.
+_GLUED_ROLE_RE = re.compile(
+    rf"^(?P<role>[{HAN}A-Za-z·]{{0,14}}?(?:记者|通讯员|实习生|执笔人))(?P<name>[{HAN}]{{2,4}})$"
+)
+# "（姚峰 上海报道）": after a name, a place followed by 报道/电 is not a person.
+_PLACE_REPORT_RE = re.compile(rf"^[{HAN}]{{2,4}}(?:报道|电|讯)$")
+# Where a credit ends: the next printed label ("作者：张三 时间：…", "记者 李四 来源：…").
+_NEXT_LABEL_RE = re.compile(
+    r"\s(?:时间|日期|发布|发表|来源|出处|阅读|点击|浏览|责编|责任编辑|编辑|字号|评论)\s{0,2}[:：]"
+)
 
 
 def _role_token(token: str, next_token: str | None) -> tuple[str | None, str] | None:
@@ -43,9 +56,15 @@ def _role_token(token: str, next_token: str | None) -> tuple[str | None, str] | 
 def _tokens(text: str) -> list[str]:
     text = _PHOTO_AND_TEXT_RE.sub("文图/", text)
     text = _SLASH_RE.sub(r" \1 ", text.replace("：", ":").replace(":", " : "))
-    tokens = []
+    tokens: list[str] = []
     for raw in _SEPARATORS_RE.split(text):
         if not raw:
+            continue
+        if tokens and is_person_name(tokens[-1]) and _PLACE_REPORT_RE.match(raw):
+            continue
+        glued = _GLUED_ROLE_RE.match(_TRAILING_WORDS_RE.sub("", raw) or raw)
+        if glued and ROLE_RE.fullmatch(glued["role"]) and glued["name"] not in NOT_NAMES:
+            tokens.extend([glued["role"], glued["name"]])
             continue
         # 张三摄 -> 张三 摄 ; 李四报道 -> 李四
         raw = _TRAILING_WORDS_RE.sub("", raw) or raw
@@ -64,6 +83,9 @@ def parse_credits(text: str | None) -> list[dict]:
     """People credited in a dateline bracket or a byline, in order, each once."""
     if not text:
         return []
+    label = _NEXT_LABEL_RE.search(text)
+    if label:
+        text = text[: label.start()]
     tokens = _tokens(text)
     people: list[dict] = []
     role: str | None = None
@@ -88,6 +110,10 @@ def parse_credits(text: str | None) -> list[dict]:
         if token in {"摄", "摄影"} and pending and not (next_token and is_person_name(next_token)):
             people.extend({"name": n, "role": "摄影", "org": None} for n in pending)
             pending = []
+            continue
+        if token.startswith(EDITOR_ROLE_WORDS):
+            # 作者：责任编辑：肖春芳 — an editor's credit is not a reporter's.
+            role, org, pending = None, None, []
             continue
         as_role = _role_token(token, next_token)
         if as_role:
@@ -116,7 +142,7 @@ def parse_bracket_names(text: str | None) -> list[dict]:
     credits = parse_credits(text)
     if credits:
         return credits
-    tokens = [t for t in _SEPARATORS_RE.split(text.strip("（）() ")) if t]
+    tokens = _tokens(text.strip("（）() "))
     if tokens and all(is_person_name(t) for t in tokens) and len(tokens) <= 6:
         return [{"name": t, "role": "作者", "org": None} for t in tokens]
     return []

@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from crawler.parsers.patterns import DATE_TIME_RE, URL_DATE_RE, YEAR_MONTH_RE
+from crawler.parsers.patterns import DATE_TIME_RE, URL_DATE_RE, US_DATE_TIME_RE, YEAR_MONTH_RE
 
 CHINA = timezone(timedelta(hours=8))
-PM_WORDS = frozenset({"下午", "晚上"})
+PM_WORDS = frozenset({"下午", "晚上", "PM", "pm"})
+AM_WORDS = frozenset({"AM", "am", "凌晨"})
 EARLIEST_YEAR = 1990
 # Full-width digits and punctuation to ASCII, one character for one, so that match positions
 # in the folded text are positions in the printed text.
@@ -50,6 +51,8 @@ def match_to_time(
     match: re.Match[str], now: datetime | None = None, printed: str | None = None
 ) -> PublishTime | None:
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+    if month > 12 and day <= 12 and "sep" not in match.re.groupindex:
+        month, day = day, month  # 17/9/2004: day first
     if not _valid(year, month, day, now):
         return None
     raw = (printed if printed is not None else match.string)[match.start() : match.end()].strip()
@@ -59,6 +62,8 @@ def match_to_time(
     second = int(match["second"]) if match["second"] else 0
     if match["ampm"] in PM_WORDS and hour < 12:
         hour += 12
+    elif match["ampm"] in AM_WORDS and hour == 12:
+        hour = 0
     if hour > 23 or minute > 59 or second > 59:
         # The date is good even when the clock is not.
         return PublishTime(date(year, month, day).isoformat(), raw, has_time=False)
@@ -69,10 +74,13 @@ def match_to_time(
 def find_times(text: str, now: datetime | None = None) -> list[tuple[int, PublishTime]]:
     """Every plausible date/time in `text`, with its position."""
     found = []
-    for match in DATE_TIME_RE.finditer(text.translate(FULLWIDTH_FOLD)):
-        parsed = match_to_time(match, now, printed=text)
-        if parsed:
-            found.append((match.start(), parsed))
+    folded = text.translate(FULLWIDTH_FOLD)
+    for pattern in (DATE_TIME_RE, US_DATE_TIME_RE):
+        for match in pattern.finditer(folded):
+            parsed = match_to_time(match, now, printed=text)
+            if parsed:
+                found.append((match.start(), parsed))
+    found.sort(key=lambda item: item[0])
     return found
 
 

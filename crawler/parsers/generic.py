@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import cached_property
 
 import lxml.html
 
 from crawler.parsers import patterns as P
-from crawler.parsers.credits import parse_bracket_names, parse_credits, parse_editors
-from crawler.parsers.dates import PublishTime, parse_machine_time, parse_time
+from crawler.parsers.credits import (
+    is_person_name,
+    parse_bracket_names,
+    parse_credits,
+    parse_editors,
+)
+from crawler.parsers.dates import (
+    PublishTime,
+    find_times,
+    parse_machine_time,
+    parse_time,
+    url_date,
+)
 from crawler.parsers.page import Page, canonicalise_url, clean_text
 from crawler.parsers.urls import registrable_domain
 
@@ -52,13 +64,50 @@ BLOCK_TAGS = frozenset(
         "hr",
     ]
 )
-# Class / id words of blocks that are never article text.
-NEGATIVE_BLOCK_RE = re.compile(
-    r"share|bdshare|related|relate|recommend|hot|comment|footer|copyright|nav|menu|sidebar|"
-    r"breadcrumb|crumb|position|location|tags?\b|keyword|pagination|pager|toolbar|banner|ad-|"
-    r"advert|qrcode|erweima|xgyd|xgxw|rdph|login|search",
-    re.IGNORECASE,
+# Class / id words of blocks that are never article text. Matched against whole words of the
+# class and id (split on space, "-" and "_"), as a word or a word's start: "read-article-holder"
+# is not an ad, "sharebar" is a share bar.
+NEGATIVE_WORDS = (
+    "share",
+    "bdshare",
+    "related",
+    "relate",
+    "recommend",
+    "hot",
+    "comment",
+    "footer",
+    "foot",
+    "copyright",
+    "nav",
+    "menu",
+    "sidebar",
+    "side",
+    "breadcrumb",
+    "crumb",
+    "position",
+    "location",
+    "tag",
+    "tags",
+    "keyword",
+    "pagination",
+    "pager",
+    "toolbar",
+    "banner",
+    "ad",
+    "ads",
+    "advert",
+    "qrcode",
+    "erweima",
+    "xgyd",
+    "xgxw",
+    "rdph",
+    "login",
+    "search",
+    "rank",
+    "paihang",
 )
+NEGATIVE_EXACT = frozenset({"ad", "ads", "hot", "side", "tag", "foot", "rank"})
+CLASS_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
 META_TIME_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -77,11 +126,46 @@ META_TIME_KEYS = (
 PUNCTUATION = "，。！？；：、“”,.!?;"
 
 
+# Lines before the body's first paragraph that still belong to the article's header.
+HEADER_LINES = 6
+# Lines after the body's last paragraph where credits and times still belong to the article.
+FOOTER_LINES = 10
+META_AUTHOR_KEYS = (
+    "author",
+    "article:author",
+    "og:article:author",
+    "citation_author",
+    "citation_authors",
+    "dc.creator",
+    "byline",
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line of a page: its text and how many of its characters are link text."""
+
+    text: str
+    linked: int = 0
+
+    @property
+    def link_share(self) -> float:
+        return self.linked / max(len(self.text), 1)
+
+
+@dataclass(frozen=True)
+class TimeCandidate:
+    score: float
+    line: int
+    position: int
+    time: PublishTime
+
+
 class GenericParser:
     """Fields of a Chinese news article from the markup that any page has."""
 
     name = "generic"
-    version = 1
+    version = 2
 
     def __init__(self, page: Page) -> None:
         self.page = page
@@ -99,7 +183,7 @@ class GenericParser:
     @cached_property
     def json_ld(self) -> list[dict]:
         items: list[dict] = []
-        for script in self.page.xpath('//script[@type="application/ld+json"]/text()'):
+        for script in self.page.json_ld_texts:
             try:
                 data = json.loads(script)
             except ValueError:
@@ -107,22 +191,93 @@ class GenericParser:
             for item in data if isinstance(data, list) else [data]:
                 if isinstance(item, dict):
                     items.extend(item.get("@graph", [item]) if "@graph" in item else [item])
-        return items
+        return [item for item in items if isinstance(item, dict)]
+
+    @cached_property
+    def page_lines(self) -> list[Line]:
+        root = self.page.tree
+        body = root.find("body")
+        return text_lines(body if body is not None else root)
 
     @cached_property
     def page_text(self) -> str:
-        return block_text(
-            self.page.tree.body if self.page.tree.find("body") is not None else self.page.tree
-        )
+        return "\n".join(line.text for line in self.page_lines)
 
     @cached_property
     def site_names(self) -> set[str]:
-        names = {self.metas.get("og:site_name", "")}
+        names = {self.metas.get("og:site_name", ""), self.metas.get("application-name", "")}
         raw_title = clean_text(self.page.first_text(["//title"]) or "")
         match = P.TITLE_SUFFIX_RE.search(raw_title)
         if match:
             names.add(re.sub(r"^[\s_|｜–—-]+", "", match.group(0)).strip())
         return {n for n in names if n}
+
+    @cached_property
+    def body_span(self) -> tuple[int, int] | None:
+        """Indexes in `page_lines` of the body's first and last paragraph."""
+        paragraphs = self.paragraphs
+        if not paragraphs:
+            return None
+        texts = [line.text for line in self.page_lines]
+        first = _find_line(texts, paragraphs[0], 0)
+        if first is None:
+            return None
+        last = _find_line(texts, paragraphs[-1], first)
+        return first, last if last is not None else first
+
+    @cached_property
+    def title_line(self) -> int | None:
+        """Index of the headline's line: its last printing before the body."""
+        title = self.title()
+        if not title:
+            return None
+        span = self.body_span
+        stop = span[0] + 1 if span else len(self.page_lines)
+        found = None
+        for index, line in enumerate(self.page_lines[:stop]):
+            if line.text == title or (len(title) >= 6 and title in line.text and len(line.text) < 2 * len(title) + 10):
+                found = index
+        return found
+
+    @cached_property
+    def article_start(self) -> int | None:
+        """Index of the body's first line of prose (the body may open with the headline, the
+        dateline or a byline)."""
+        span = self.body_span
+        if span is None:
+            return None
+        for index in range(span[0], min(span[1] + 1, span[0] + 12)):
+            text = self.page_lines[index].text
+            if len(text) >= 20 and P.SENTENCE_END_RE.search(text):
+                return index
+        return span[0]
+
+    @cached_property
+    def header_lines(self) -> list[int]:
+        """Indexes of the lines between the headline and the body's prose (the dateline area)."""
+        start = self.article_start
+        title = self.title_line
+        if start is None:
+            return list(range(title, min(title + HEADER_LINES, len(self.page_lines)))) if title is not None else []
+        first = start - HEADER_LINES
+        if title is not None and start - 3 * HEADER_LINES <= title < first:
+            first = title
+        return list(range(max(first, 0), start))
+
+    @cached_property
+    def footer_lines(self) -> list[int]:
+        """Indexes of the body's last paragraphs and the lines right after it."""
+        span = self.body_span
+        if span is None:
+            return []
+        return list(range(max(span[1] - 2, span[0]), min(span[1] + FOOTER_LINES + 1, len(self.page_lines))))
+
+    @cached_property
+    def header_text(self) -> str:
+        """Printed text between the headline and the body: where times and 来源 sit."""
+        if self.header_lines:
+            return "\n".join(self.page_lines[i].text for i in self.header_lines)
+        return self.page_text[:600]
 
     # ------------------------------------------------------------------ fields
     def canonical_url(self) -> str:
@@ -139,6 +294,10 @@ class GenericParser:
         )
 
     def title(self) -> str | None:
+        return self._title
+
+    @cached_property
+    def _title(self) -> str | None:
         raw_title = self.page.first_text(["//title"]) or ""
         for query in ("//h1", "//h2", "//*[contains(@class,'title')]"):
             for node in self.page.xpath(query):
@@ -156,61 +315,193 @@ class GenericParser:
         return None
 
     def published(self) -> PublishTime | None:
+        meta = self.meta_time()
+        printed = self.printed_time()
+        if meta:
+            if not meta.has_time and printed and printed.has_time and printed.day == meta.day:
+                return printed  # the metadata gives the day, the page prints the minute
+            return meta
+        if printed:
+            return printed
+        day = url_date(self.page.url)
+        if day:
+            return PublishTime(day.isoformat(), day.isoformat(), has_time=False)
+        return None
+
+    def meta_time(self) -> PublishTime | None:
+        """The publish time of the page's metadata (OpenGraph, <meta>, JSON-LD)."""
         for key in META_TIME_KEYS:
-            value = self.metas.get(key.lower())
-            parsed = parse_machine_time(value)
+            parsed = parse_machine_time(self.metas.get(key.lower()))
             if parsed:
                 return parsed
         for item in self.json_ld:
             parsed = parse_machine_time(str(item.get("datePublished") or ""))
             if parsed:
                 return parsed
-        return parse_time(self.header_text)
+        return None
 
-    @cached_property
-    def header_text(self) -> str:
-        """Printed text between the headline and the body: where times and 来源 sit."""
-        text = self.page_text
-        title = self.title() or ""
-        start = text.find(title) if title else -1
-        start = max(start, 0)
-        first = self.paragraphs[0][:20] if self.paragraphs else ""
-        end = text.find(first, start) if first else -1
-        if end <= start:
-            end = start + 300
-        return text[start : min(end, start + 600)]
+    def time_candidates(self) -> list[TimeCandidate]:
+        """Every printed date on the page, scored: labels (发布时间 / 更新时间), a clock time,
+        the place (between headline and body, inside the body, in a link list)."""
+        lines = self.page_lines
+        header = set(self.header_lines)
+        day_in_url = url_date(self.page.url)
+        found: list[TimeCandidate] = []
+        for index, line in enumerate(lines):
+            if not any(ch.isdigit() for ch in line.text):
+                continue
+            for position, time in find_times(line.text):
+                before = line.text[:position][-16:]
+                if len(before.strip()) < 2 and index and len(lines[index - 1].text) <= 16:
+                    before = lines[index - 1].text + before
+                score = 0.0
+                if P.NOT_PUBLISHED_LABELS_RE.search(before):
+                    score -= 6
+                elif P.PUBLISHED_LABELS_RE.search(before):
+                    score += 3
+                if time.has_time:
+                    score += 2
+                if index in header:
+                    score += 3
+                else:
+                    score -= 1  # in the article it dates an event; elsewhere, another page
+                    if line.link_share >= 0.3 or P.LIST_ITEM_RE.match(line.text):
+                        score -= 4  # an item of a link list
+                if day_in_url and time.day == day_in_url.isoformat():
+                    score += 2
+                found.append(TimeCandidate(score, index, position, time))
+        return found
+
+    def printed_time(self) -> PublishTime | None:
+        candidates = self.time_candidates()
+        if candidates:
+            best = max(candidates, key=lambda c: (c.score, -c.line, -c.position))
+            if best.score > -3:
+                return best.time
+        # Old archives and magazines print only the month: "——《北京之春》1998年3月号".
+        zones = [*self.header_lines, *self.footer_lines]
+        for index in zones:
+            month = parse_time(self.page_lines[index].text)
+            if month:
+                return month
+        return None
 
     def source(self) -> str | None:
-        match = P.SOURCE_RE.search(self.header_text) or P.SOURCE_RE.search(self.page_text)
+        match = P.SOURCE_RE.search(self.header_text)
+        if not match:
+            footer = "\n".join(self.page_lines[i].text for i in self.footer_lines)
+            match = P.SOURCE_RE.search(footer) or P.SOURCE_RE.search(self.page_text)
         return match["source"] if match else None
 
     def reporters(self) -> list[dict]:
-        paragraphs = self.paragraphs
-        if paragraphs:
-            dateline = P.DATELINE_RE.match(paragraphs[0])
+        """People credited with the article, from the most to the least explicit evidence."""
+        for strategy in (
+            self.meta_reporters,
+            self.header_reporters,
+            self.labelled_footer_reporters,
+            self.dateline_reporters,
+            self.trailing_reporters,
+            self.poster_reporters,
+            self.name_line_reporters,
+        ):
+            found = [p for p in strategy() if self._plausible_person(p["name"])]
+            if found:
+                return found
+        return []
+
+    def _plausible_person(self, name: str) -> bool:
+        if name in self.site_names or name in P.NOT_NAMES:
+            return False
+        source = self._source
+        return not (source and (name == source or name in source))
+
+    @cached_property
+    def _source(self) -> str | None:
+        return self.source()
+
+    def meta_reporters(self) -> list[dict]:
+        values = [self.metas.get(key, "") for key in META_AUTHOR_KEYS]
+        for item in self.json_ld:
+            author = item.get("author")
+            for one in author if isinstance(author, list) else [author]:
+                if isinstance(one, dict) and one.get("@type", "Person") == "Person":
+                    values.append(str(one.get("name") or ""))
+                elif isinstance(one, str):
+                    values.append(one)
+        for value in values:
+            names = [
+                re.sub(rf"(?<=[{P.HAN}])\s+(?=[{P.HAN}])", "", part.strip())
+                for part in re.split(r"[,;，；、|]", value)
+                if part.strip()
+            ]
+            if names and all(is_person_name(n) for n in names):
+                return [{"name": n, "role": "作者", "org": None} for n in names]
+        return []
+
+    def header_reporters(self) -> list[dict]:
+        """Byline lines between the headline and the body, or opening the body."""
+        texts = [self.page_lines[i].text for i in self.header_lines]
+        texts += self.paragraphs[:2]
+        people: list[dict] = []
+        for text in texts:
+            if is_byline(text):
+                people.extend(parse_credits(text))
+        return _unique(people)
+
+    def labelled_footer_reporters(self) -> list[dict]:
+        """作者：/ 执笔人：/ 记者： lines closing the article."""
+        for index in self.footer_lines:
+            text = self.page_lines[index].text
+            if P.AUTHOR_LABEL_RE.match(text):
+                found = parse_credits(text)
+                if found:
+                    return found
+        return []
+
+    def dateline_reporters(self) -> list[dict]:
+        if self.paragraphs:
+            dateline = P.DATELINE_RE.match(self.paragraphs[0])
             if dateline:
-                credits = parse_credits(dateline["credits"])
-                if credits:
-                    return credits
-            for line in paragraphs[:2] + paragraphs[-2:]:
-                byline = P.BYLINE_LINE_RE.match(line)
-                if byline:
-                    credits = parse_credits(byline["credits"])
-                    if credits:
-                        return credits
-            trailing = P.TRAILING_CREDIT_RE.match(paragraphs[-1])
-            if trailing:
-                credits = parse_bracket_names(trailing["credits"])
-                if credits:
-                    return credits
-        for label in re.finditer(r"(?:作者|记者)\s{0,2}[:：]\s{0,2}[^\n]{2,40}", self.header_text):
-            credits = parse_credits(label.group(0))
-            if credits:
-                return credits
+                return parse_credits(dateline["credits"])
+        return []
+
+    def trailing_reporters(self) -> list[dict]:
+        """Credits closing the body: （常书香 马丹阳）, （记者 胡晓蓉）, 文：眉间尺."""
+        for text in reversed(self.paragraphs[-3:]):
+            bracket = P.TRAILING_CREDIT_RE.search(text)
+            if bracket:
+                found = parse_bracket_names(bracket["credits"])
+                if found:
+                    return found
+            if is_byline(text):
+                found = parse_credits(text)
+                if found:
+                    return found
+        return []
+
+    def poster_reporters(self) -> list[dict]:
+        """Blogs and forums: the poster is the author (由X张贴, X 发表于, by X)."""
+        for index in [*self.header_lines, *self.footer_lines]:
+            text = self.page_lines[index].text
+            for pattern in P.POSTER_RES:
+                match = pattern.search(text)
+                if match and is_handle(match["name"]):
+                    return [{"name": match["name"], "role": "作者", "org": None}]
+        return []
+
+    def name_line_reporters(self) -> list[dict]:
+        """A name alone on its line just above the body (essays, blogs, forums)."""
+        for index in reversed(self.header_lines[-5:]):
+            text = self.page_lines[index].text
+            if len(text) > 40:
+                break
+            if is_person_name(text) or (is_handle(text) and text.isascii()):
+                return [{"name": text, "role": "作者", "org": None}]
         return []
 
     def editors(self) -> list[dict]:
-        return parse_editors(self.page_text)
+        zone = "\n".join(self.page_lines[i].text for i in [*self.header_lines, *self.footer_lines])
+        return parse_editors(zone) or parse_editors(self.page_text)
 
     def body(self) -> str:
         return "\n".join(self.paragraphs)
@@ -252,7 +543,15 @@ class GenericParser:
         node = self.content_node
         if node is None:
             return []
-        return clean_paragraphs(block_text(node, skip_negative=True).split("\n"))
+        lines = text_lines(node, skip_negative=True)
+        kept: list[str] = []
+        for line in lines:
+            if P.BODY_END_RE.match(line.text) and sum(len(k) for k in kept) >= 150:
+                break
+            if line.link_share > 0.6 and not P.SENTENCE_END_RE.search(line.text):
+                continue  # a link of a list, not a sentence of the article
+            kept.append(line.text)
+        return clean_paragraphs(kept)
 
     # ------------------------------------------------------------------ record
     def fields(self) -> dict:
@@ -275,6 +574,44 @@ class GenericParser:
 
 
 # ---------------------------------------------------------------------- small named helpers
+def _find_line(texts: list[str], wanted: str, start: int) -> int | None:
+    for index in range(start, len(texts)):
+        if texts[index] == wanted:
+            return index
+    head = wanted[:20]
+    for index in range(start, len(texts)):
+        if head and head in texts[index]:
+            return index
+    return None
+
+
+def _unique(people: list[dict]) -> list[dict]:
+    seen: set[str] = set()
+    unique = []
+    for person in people:
+        if person["name"] not in seen:
+            seen.add(person["name"])
+            unique.append(person)
+    return unique
+
+
+def is_byline(text: str) -> bool:
+    """A short line that is nothing but credits: 本报记者 葛灵丹 / 文：眉间尺 / 作者：张三."""
+    return (
+        len(text) <= 60
+        and not P.SENTENCE_END_RE.search(text)
+        and bool(P.BYLINE_LINE_RE.match(text))
+        and bool(parse_credits(text))
+    )
+
+
+def is_handle(name: str) -> bool:
+    """A poster's screen name: a person's name, or a Latin handle such as `ggjjzhzz`."""
+    if name in P.NOT_NAMES or name.isdigit():
+        return False
+    return is_person_name(name) or bool(P.HANDLE_RE.match(name))
+
+
 def strip_title_suffix(title: str) -> str:
     title = clean_text(title)
     stripped = P.TITLE_SUFFIX_RE.sub("", title)
@@ -299,36 +636,72 @@ def split_breadcrumb(text: str) -> list[str]:
     return [p for p in trail if not p.endswith(("首页", "网"))] if len(trail) > 1 else trail
 
 
-def block_text(node: lxml.html.HtmlElement, skip_negative: bool = False) -> str:
-    """Text of a subtree with a line break at every block boundary and <br>."""
-    out: list[str] = []
+def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list[Line]:
+    """The printed lines of a subtree (a break at every block boundary and <br>), each with
+    the number of its characters that are link text."""
+    pieces: list[tuple[str, bool] | None] = []  # None is a line break
 
-    def walk(element: lxml.html.HtmlElement) -> None:
+    def walk(element: lxml.html.HtmlElement, in_link: bool) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
         if skip_negative and tag and is_boilerplate_block(element):
             if element.tail:
-                out.append(element.tail)
+                pieces.append((element.tail, in_link))
             return
         block = tag in BLOCK_TAGS or tag == "br"
+        linked = in_link or tag == "a"
         if block:
-            out.append("\n")
+            pieces.append(None)
         if element.text and tag:
-            out.append(element.text)
+            pieces.append((element.text, linked))
         for child in element:
-            walk(child)
+            walk(child, linked)
         if block:
-            out.append("\n")
+            pieces.append(None)
         if element.tail:
-            out.append(element.tail)
+            pieces.append((element.tail, in_link))
 
-    walk(node)
-    text = "".join(out)
-    return "\n".join(clean_text(line) for line in text.split("\n") if clean_text(line))
+    walk(node, False)
+    lines: list[Line] = []
+    current: list[tuple[str, bool]] = []
+
+    def flush() -> None:
+        text = clean_text("".join(t for t, _ in current))
+        if text:
+            linked = sum(len(clean_text(t)) for t, is_link in current if is_link)
+            lines.append(Line(text, min(linked, len(text))))
+        current.clear()
+
+    for piece in pieces:
+        if piece is None:
+            flush()
+        else:
+            current.append(piece)
+    flush()
+    return lines
+
+
+def block_text(node: lxml.html.HtmlElement, skip_negative: bool = False) -> str:
+    """Text of a subtree with a line break at every block boundary and <br>."""
+    return "\n".join(line.text for line in text_lines(node, skip_negative))
+
+
+def class_words(element: lxml.html.HtmlElement) -> list[str]:
+    marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return [w for w in CLASS_WORD_SPLIT_RE.split(marker) if w]
+
+
+def is_negative_marker(element: lxml.html.HtmlElement) -> bool:
+    for word in class_words(element):
+        for negative in NEGATIVE_WORDS:
+            if word == negative or (negative not in NEGATIVE_EXACT and word.startswith(negative)):
+                return True
+    return False
 
 
 def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
-    marker = f"{element.get('class', '')} {element.get('id', '')}"
-    if marker.strip() and NEGATIVE_BLOCK_RE.search(marker):
+    if element.tag in {"html", "body"}:
+        return False
+    if is_negative_marker(element):
         return True
     if element.tag in {"ul", "ol", "nav", "aside", "footer", "form", "select", "button"}:
         return link_density(element) > 0.5 or element.tag in {"nav", "footer", "form", "button"}
@@ -340,22 +713,26 @@ def link_density(element: lxml.html.HtmlElement) -> float:
     if not text:
         return 1.0
     linked = sum(len(clean_text(a.text_content())) for a in element.iter("a"))
-    return linked / text
+    return min(linked / text, 1.0)
 
 
 def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """The element holding most of the article's sentences: text blocks score by length and
-    punctuation, minus their link text, and pass the score to their parent and grandparent."""
+    punctuation, minus their link text, and pass the score to their parent and grandparent.
+    When the winner is one of several blocks built from the same template (a blog's posts,
+    a forum's replies), the first of them is the article."""
     scores: dict[lxml.html.HtmlElement, float] = {}
     for element in tree.iter("p", "div", "td", "section", "article", "font", "span", "pre"):
+        if is_boilerplate_block(element):
+            continue
         own = clean_text("".join([element.text or ""] + [c.tail or "" for c in element]))
-        if element.tag == "p" or element.tag == "pre":
+        if element.tag in {"p", "pre"}:
             own = clean_text(element.text_content())
         if len(own) < 20:
             continue
         punct = sum(own.count(ch) for ch in PUNCTUATION)
         score = 1 + punct + min(len(own) / 100, 3)
-        score *= 1 - min(link_density(element), 1.0)
+        score *= 1 - link_density(element)
         parent = element.getparent()
         if element.tag in {"div", "td", "section", "article"}:
             scores[element] = scores.get(element, 0) + score
@@ -364,9 +741,25 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
             grand = parent.getparent()
             if grand is not None:
                 scores[grand] = scores.get(grand, 0) + score / 2
+    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(e)}
     if not scores:
         return None
-    return max(scores.items(), key=lambda item: item[1])[0]
+    best, best_score = max(scores.items(), key=lambda item: item[1])
+    words = class_words(best)
+    if words:
+        siblings = [
+            e
+            for e, s in scores.items()
+            if e is not best and e.tag == best.tag and class_words(e) == words and s >= max(0.05 * best_score, 8)
+        ]
+        if siblings:
+            order = {e: i for i, e in enumerate(tree.iter(best.tag))}
+            return min([best, *siblings], key=lambda e: order.get(e, 0))
+    return best
+
+
+def _inside_boilerplate(element: lxml.html.HtmlElement) -> bool:
+    return any(is_negative_marker(a) for a in element.iterancestors() if a.tag not in {"html", "body"})
 
 
 def clean_paragraphs(lines: list[str]) -> list[str]:

@@ -93,10 +93,22 @@ class Page:
             root = lxml.html.document_fromstring(self.text, parser=parser)
         except (lxml.etree.ParserError, ValueError) as err:
             raise ParseError("unparsable html", str(err)[:200]) from err
+        # JSON-LD is metadata: keep its text before the scripts go.
+        self._json_ld = [
+            script.text_content()
+            for script in root.iter("script")
+            if (script.get("type") or "").strip().lower() == "application/ld+json"
+        ]
         for bad in list(root.iter(*DROP_TAGS)):
             if bad.getparent() is not None:
                 bad.drop_tree()
         return root
+
+    @property
+    def json_ld_texts(self) -> list[str]:
+        """The text of every `<script type="application/ld+json">` of the page."""
+        _ = self.tree
+        return list(getattr(self, "_json_ld", []))
 
     def xpath(self, query: str) -> list:
         try:

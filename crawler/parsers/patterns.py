@@ -26,7 +26,13 @@ DATE_TIME_RE = re.compile(
     r"[-./月－．／]\s{0,2}(?P<day>\d{1,2})(?!\d)\s{0,2}日?"
     r"(?:[\sT]{0,3}(?:(?P<ampm>上午|下午|晚上|凌晨|早上|中午))?\s{0,2}"
     r"(?P<hour>\d{1,2})\s{0,2}[:：时]\s{0,2}(?P<minute>\d{1,2})(?!\d)"
-    r"(?:\s{0,2}[:：分]\s{0,2}(?P<second>\d{1,2})(?!\d))?)?"
+    r"(?:\s{0,2}[:：分]\s{0,2}(?P<second>\d{1,2})(?!\d))?(?:\s{0,2}[分秒])?)?"
+)
+# Month/day/year as US-built forums and CMSs print it: "9/17/2004 5:54:13 AM".
+US_DATE_TIME_RE = re.compile(
+    r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{2})(?![\d/])"
+    r"(?:\s{1,3}(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:\s{0,2}(?P<ampm>AM|PM|am|pm))?)?"
 )
 # Year and month alone (old archives print "1998年3月").
 YEAR_MONTH_RE = re.compile(
@@ -38,10 +44,12 @@ URL_DATE_RE = re.compile(
 )
 # Words that say a time is not the publish time.
 NOT_PUBLISHED_LABELS_RE = re.compile(
-    r"(?:更新|修改|编辑于|最后|评论|回复|登录|注册|截止|截至|访问)\s{0,2}(?:时间|于)?\s{0,2}[:：]?\s{0,2}$"
+    r"(?:更新|修改|编辑于|最后|评论|回复|登录|登陆|注册|截止|截至|访问|建立|创建|开通|加入|生日|出生|"
+    r"有效期|报名|开始|结束|活动)\s{0,2}(?:时间|日期|于)?\s{0,2}[:：]?\s{0,3}$"
 )
 PUBLISHED_LABELS_RE = re.compile(
-    r"(?:发布|发表|出版|刊发|上传|发稿|时间|日期|发布于|发表于)\s{0,2}[:：]?\s{0,2}$"
+    r"(?:发布|发表|出版|刊发|上传|发稿|张贴|时间|日期|于|@|Posted|posted|Published|published)"
+    r"\s{0,2}(?:时间|日期|于|on|at)?\s{0,2}[:：]?\s{0,3}$"
 )
 
 # ---------------------------------------------------------------------------- 来源
@@ -52,8 +60,25 @@ SOURCE_RE = re.compile(
 )
 
 # ---------------------------------------------------------------------------- credits
+# ---------------------------------------------------------------------------- posters
+# Blogs and forums: the poster is the author. "由海姑娘张贴 @", "本贴由大卫于", "ggjjzhzz 发表于",
+# "by duscha".
+POSTER_RES = (
+    re.compile(
+        rf"(?:本贴|本帖|此贴|此帖)?由\s{{0,2}}(?P<name>[{HAN}A-Za-z0-9_]{{2,20}}?)\s{{0,2}}"
+        r"(?:张贴|发表|发布|于\s{0,2}(?:19|20)\d{2})"
+    ),
+    re.compile(
+        rf"(?:^|\s)(?P<name>[{HAN}A-Za-z0-9_]{{2,20}})\s{{1,3}}(?:发表于|发布于|posted|Posted)\s{{0,3}}"
+        r"(?:[:：]\s{0,2})?(?:19|20)\d{2}"
+    ),
+    re.compile(r"(?:19|20)\d{2}\S{0,12}\s\S{4,8}\s{1,3}by\s(?P<name>[A-Za-z0-9_]{2,20})"),
+)
+
 # Roles that precede names: 记者 A B 通讯员 C. Longer roles first.
 PREFIX_ROLES = (
+    "执笔人",
+    "执笔",
     "首席记者",
     "特约记者",
     "见习记者",
@@ -81,7 +106,7 @@ PREFIX_ROLES = (
 SLASH_ONLY_ROLES = frozenset({"作者", "摄影", "摄像", "文字", "图片", "文图", "文", "图", "撰稿"})
 # 本报 / 大象新闻 / 河南日报客户端 glued in front of a role.
 ROLE_RE = re.compile(
-    rf"(?P<org>[{HAN}A-Za-z]{{1,12}}?)??(?P<role>{'|'.join(PREFIX_ROLES)})"
+    rf"(?P<org>[{HAN}A-Za-z·]{{1,14}}?)??(?P<role>{'|'.join(PREFIX_ROLES)})"
     rf"(?P<colon>\s{{0,2}}[:：/／|｜]\s{{0,2}})?"
 )
 # Postfix credits: 张三/文, 李四 /图, 王五 摄.
@@ -142,21 +167,39 @@ NOT_NAMES = frozenset(
         "审核",
         "主编",
         "网友",
+        "执笔",
+        "执笔人",
+        "编者",
+        "编者按",
     ]
+) | frozenset(
+    # Labels and page furniture that sit where a byline would: never names.
+    "时间 日期 发表 发表于 阅读 点击 浏览 评论 回复 转发 分享 收藏 关注 粉丝 点赞 举报 打印 关闭 "
+    "返回 首页 正文 更多 登录 注册 订阅 推荐 专栏 显示 字号 大中小 本站 本文 原文 全文 链接 "
+    "标题 栏目 频道 专题 图集 视频 音频 直播 热点 新闻 资讯 动态 要闻 时政 社会 国际 国内 财经 "
+    "体育 娱乐 科技 教育 健康 文化 旅游 汽车 房产 博客 论坛 社区 留言 留言板 楼主 版主 作者 "
+    "匿名 游客 佚名 未知 不详 admin 管理员 小编 通讯 来稿 供稿 投稿 转载 原创 独家 置顶 精华 "
+    "同人 连载 同人连载 简体 繁体 简体版 繁体版 上一篇 下一篇 相关 相关阅读 延伸阅读".split()
 )
 # Dateline at the start of the lead: 映象网讯(大象新闻记者 高君晓 通讯员 张亚丹 ) — the
 # bracket content is the credit text.
 DATELINE_RE = re.compile(
     rf"^\s{{0,4}}[{HAN}A-Za-z]{{0,12}}(?:讯|电|消息|报道)\s{{0,2}}[(（]\s{{0,2}}(?P<credits>[^()（）]{{2,80}}?)\s{{0,2}}[)）]"
 )
-# A byline paragraph of its own: □ 本报记者 葛灵丹 / 记者 张三 李四 / 文/图 张三
+# A byline paragraph of its own: □ 本报记者 葛灵丹 / 记者 张三 李四 / 文/图 张三 /
+# 整合 新华日报·交汇点记者 徐睿翔. Callers check the length first.
 BYLINE_LINE_RE = re.compile(
-    rf"^[\s□■●◎▲△◆◇★☆]{{0,4}}(?P<credits>(?:[{HAN}]{{0,12}}(?:记者|通讯员|实习生|作者|文|图|摄影|撰稿)[\s:：/／|｜]{{0,3}})"
-    rf"[{HAN}A-Za-z·\s/／:：、,，|｜]{{2,60}})$"
+    rf"^[\s□■●◎▲△◆◇★☆(（【\[—-]{{0,4}}(?P<credits>[{HAN}A-Za-z·\s]{{0,16}}?"
+    rf"(?:记者|通讯员|实习生|作者|执笔人?|文|图|摄影|撰稿)[\s:：/／|｜]{{0,3}}"
+    rf"[{HAN}A-Za-z·\s/／:：、,，|｜()（）]{{2,60}}?)[)）】\]]?$"
 )
+# A line that starts with an author label: 作者：宋怡 杨志华 / 执笔人：… / 记者：…
+AUTHOR_LABEL_RE = re.compile(r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|文)\s{0,2}[:：/／]")
+# A screen name: Latin letters, digits and underscores, starting with a letter.
+HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
 # Credits in brackets closing the body: （常书香 马丹阳） / (记者 张三)
 TRAILING_CREDIT_RE = re.compile(
-    rf"^[(（]\s{{0,2}}(?P<credits>[{HAN}A-Za-z·\s/／:：、,，]{{2,40}})\s{{0,2}}[)）]$"
+    rf"[(（]\s{{0,2}}(?P<credits>[{HAN}A-Za-z·\s/／:：、,，]{{2,40}}?)\s{{0,2}}[)）]\s{{0,2}}$"
 )
 
 # ---------------------------------------------------------------------------- editors
@@ -177,6 +220,17 @@ EDITOR_RE = re.compile(
     rf"[\[【(（]?\s{{0,2}}(?P<role>{'|'.join(EDITOR_ROLES)})\s{{0,2}}[:：/]\s{{0,3}}"
     rf"(?P<names>[{HAN}A-Za-z·]{{2,10}}(?:[ \u3000、,，]{{1,3}}[{HAN}·]{{2,5}}){{0,4}})"
 )
+
+# ---------------------------------------------------------------------------- body
+# A heading after which nothing is the article's own text.
+BODY_END_RE = re.compile(
+    r"^[\[【]?\s{0,2}(?:相关报道|相关新闻|相关链接|相关阅读|相关文章|延伸阅读|推荐阅读|更多精彩|热门推荐|"
+    r"精彩推荐|猜你喜欢|网友评论|最新评论|发表评论|我要评论|热门评论|相关专题|热点推荐)\s{0,2}[\]】:：>]?\s{0,2}$"
+)
+# An item of a list of links: "·标题（2005-04-01 09:56）", "v 标题 2005-07-11", "- 标题".
+LIST_ITEM_RE = re.compile(r"^(?:[·•・●○◆◇■□▪▫►▸>※-]|v\s|\d{1,2}[.、]\s?)")
+# Sentence punctuation: a line with it is prose, not a link list or a label.
+SENTENCE_END_RE = re.compile(r"[。！？；，]")
 
 # ---------------------------------------------------------------------------- keywords
 KEYWORDS_LABEL_RE = re.compile(
