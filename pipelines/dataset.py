@@ -50,7 +50,8 @@ def open_dataset(path: str, stdin: IO[bytes] | None = None) -> IO[bytes]:
         return stdin if stdin is not None else sys.stdin.buffer
     fh = open(path, "rb")  # noqa: SIM115 (returned to the caller, who closes it)
     if path.endswith(".gz") or fh.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=fh)  # type: ignore[return-value]
+        fh.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return fh
 
 
