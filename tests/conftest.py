@@ -25,7 +25,9 @@ needs_bundled_mirror = pytest.mark.skipif(
 SNOWFLAKE_URL = "http://news.hnr.cn/djn/article/1/1517366484394414081"  # 2022-04-22
 
 
-def article_html(title: str, lead: str, *, charset: str = "utf-8", when: str = "2022-04-22 18:36:31") -> str:
+def article_html(
+    title: str, lead: str, *, charset: str = "utf-8", when: str = "2022-04-22 18:36:31"
+) -> str:
     return f"""<html><head><meta charset="{charset}"><title>{title}_映象网</title></head><body>
 <div class="crumb">精品原创 &gt; 正文</div><h1>{title}</h1><p>{when} 来源:映象网</p>
 <div class="article-content"><p>映象网讯(大象新闻记者 高君晓 通讯员 张亚丹){lead}</p>
@@ -33,12 +35,12 @@ def article_html(title: str, lead: str, *, charset: str = "utf-8", when: str = "
 <p>文章关键词:平顶山,湛河区 责编:王庆河</p></body></html>"""
 
 
-LIST_1 = """<html><head><meta charset="utf-8"><title>党建_映象网</title></head><body>
-<a href="/202204/22/1.html">一</a> <a href="%s">空</a>
+LIST_1 = f"""<html><head><meta charset="utf-8"><title>党建_映象网</title></head><body>
+<a href="/202204/22/1.html">一</a> <a href="{SNOWFLAKE_URL}">空</a>
 <a href="javascript:void(0)">js</a> <a href="mailto:a@b.c">mail</a> <a href="http://[::1">bad</a>
 <a href="/private/202204/22/9.html">robots</a> <a href="http://example.com/202204/22/5.html">off</a>
 <a href="http://news.hnr.cn/201001/01/7.html">old</a> <a href="/img/1.png">图</a>
-<a href="2.html">下一页</a></body></html>""" % SNOWFLAKE_URL
+<a href="2.html">下一页</a></body></html>"""
 
 LIST_2 = """<html><head><meta charset="utf-8"><title>党建_映象网</title></head><body>
 <a href="/202204/22/3.html">三</a> <a href="http://news.hnr.cn/202204/22/4.html#c">四</a>

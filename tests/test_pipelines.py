@@ -147,7 +147,10 @@ def test_quarantine_path_beside_first_local_feed(tmp_path: Path) -> None:
     feeds = {"stdout:": {}, str(tmp_path / "a.jsonl"): {"overwrite": True}}
     assert default_quarantine_path(feeds, "hnr") == (tmp_path / "a.jsonl.rejected.jsonl", True)
     uri = (tmp_path / "%(name)s.jsonl").as_uri()
-    assert default_quarantine_path({uri: {}}, "hnr") == (tmp_path / "hnr.jsonl.rejected.jsonl", False)
+    assert default_quarantine_path({uri: {}}, "hnr") == (
+        tmp_path / "hnr.jsonl.rejected.jsonl",
+        False,
+    )
     assert default_quarantine_path({"s3://bucket/x.jsonl": {}}, "hnr") == (None, False)
     assert default_quarantine_path({}, "hnr") == (None, False)
 

@@ -146,7 +146,9 @@ def test_mirror_serves_manifest_pages_as_a_proxy(mini_mirror: Path) -> None:
         assert status == 200 and b"Disallow" in body
         assert _proxy_get(server.proxy_url, "http://news.hnr.cn/nope.html")[0] == 404
         assert _proxy_get(server.proxy_url, "http://news.hnr.cn/../../manifest.json")[0] == 404
-        assert _proxy_get(server.proxy_url, "http://news.hnr.cn/%2e%2e/%2e%2e/manifest.json")[0] == 404
+        assert (
+            _proxy_get(server.proxy_url, "http://news.hnr.cn/%2e%2e/%2e%2e/manifest.json")[0] == 404
+        )
         assert ("http://news.hnr.cn/nope.html", 404) in server.served
 
 
@@ -159,4 +161,4 @@ def test_mirror_lookup_maps_paths(mini_mirror: Path) -> None:
 
 
 def test_fixtures_dir_is_found_from_the_package() -> None:
-    assert FIXTURES_DIR == Path(__file__).resolve().parent.parent / "fixtures"
+    assert Path(__file__).resolve().parent.parent / "fixtures" == FIXTURES_DIR

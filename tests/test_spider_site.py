@@ -65,7 +65,9 @@ def test_list_urls() -> None:
 def test_url_dates() -> None:
     assert SITE.url_date("http://www.hnr.cn/news/sz/201201/t20120115_1.html") == date(2012, 1, 15)
     assert SITE.url_date("http://news.hnr.cn/201906/21/1.html") == date(2019, 6, 21)
-    assert SITE.url_date("http://news.hnr.cn/djn/article/1/1517366484394414081") == date(2022, 4, 22)
+    assert SITE.url_date("http://news.hnr.cn/djn/article/1/1517366484394414081") == date(
+        2022, 4, 22
+    )
     assert SITE.url_date("http://news.hnr.cn/201913/41/1.html") is None  # no such day
     assert SITE.url_date("http://news.hnr.cn/djn/") is None
     assert snowflake_time(1517366484394414081).year == 2022
@@ -167,8 +169,9 @@ def test_article_yields_record_and_related_links() -> None:
 def test_article_outside_window_by_published_date() -> None:
     spider = make_spider(until="2022-04-21")
     page = html("http://news.hnr.cn/x/a.html", ARTICLE.format(when="2022-04-22 18:36:31"))
-    assert not [o for o in spider.parse_article(page) if isinstance(o, dict)]
-    assert spider.crawler.stats.get_value("xinwen/skipped/out_of_window") == 1
+    assert list(spider.parse_article(page)) == []
+    # the record itself and its related link (/202204/23/9.html) are both outside
+    assert spider.crawler.stats.get_value("xinwen/skipped/out_of_window") == 2
 
 
 def test_parse_error_becomes_rejected_page() -> None:

@@ -111,7 +111,9 @@ class SiteSpider(scrapy.Spider):
     def _stat(self, key: str) -> None:
         self.crawler.stats.inc_value(f"xinwen/{key}")
 
-    def _request(self, url: str, callback, priority: int = 0) -> scrapy.Request | None:
+    def _request(
+        self, url: str, callback, priority: int = 0, meta: dict | None = None
+    ) -> scrapy.Request | None:
         """A request for a page not requested before, within max_pages."""
         key = url_key(url)
         if key in self._requested:
@@ -120,7 +122,7 @@ class SiteSpider(scrapy.Spider):
             self._stat("skipped/max_pages")
             return None
         self._requested.add(key)
-        return scrapy.Request(url, callback=callback, priority=priority)
+        return scrapy.Request(url, callback=callback, priority=priority, meta=meta)
 
     def in_window(self, day: date | None, until_day: date | None = None) -> bool:
         if day is None:
@@ -133,7 +135,7 @@ class SiteSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
             self._list_dirs.add(list_dir(url))
-            request = self._request(url, self.parse_list)
+            request = self._request(url, self.parse_list, meta={"xinwen_start": True})
             if request is not None:
                 yield request
 
@@ -168,13 +170,18 @@ class SiteSpider(scrapy.Spider):
     # -- callbacks -------------------------------------------------------------------------------
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        """A channel or list page: follow its articles and its own pagination."""
+        """A channel or list page: follow its articles and its own pagination (and, on a start
+        page when the site says so, the channel lists it links)."""
         self._stat("pages/list")
+        channels = self.site.follow_channels and response.meta.get("xinwen_start", False)
         for url, text in self.links(response):
             request = None
             if self.site.is_article(url):
                 request = self.article_request(url)
             elif self.is_pagination(url, text):
+                request = self._request(url, self.parse_list)
+            elif channels and self.site.is_channel_root(url):
+                self._list_dirs.add(list_dir(url))
                 request = self._request(url, self.parse_list)
             if request is not None:
                 yield request

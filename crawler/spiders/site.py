@@ -40,6 +40,7 @@ class SiteConfig:
     article_patterns: list[ArticlePattern]
     list_pattern: re.Pattern[str]
     next_page_texts: list[str] = field(default_factory=list)
+    follow_channels: bool = False
 
     @classmethod
     def load(cls, name: str, sites_dir: Path = SITES_DIR) -> SiteConfig:
@@ -57,6 +58,7 @@ class SiteConfig:
             ],
             list_pattern=re.compile(data["list"]["pattern"]),
             next_page_texts=list(data.get("next_page_texts", [])),
+            follow_channels=bool(data.get("start", {}).get("follow_channels", False)),
         )
 
     def start_urls(self, channels: str | None = None) -> list[str]:
@@ -96,6 +98,10 @@ class SiteConfig:
 
     def is_list(self, url: str) -> bool:
         return not self.is_article(url) and self.list_pattern.fullmatch(url) is not None
+
+    def is_channel_root(self, url: str) -> bool:
+        """A list URL naming a channel folder (`http://news.hnr.cn/djn/`)."""
+        return self.is_list(url) and urlsplit(url).path.endswith("/") and not urlsplit(url).query
 
     def url_date(self, url: str) -> date | None:
         """The date an article URL encodes: y/m/d groups, or the time of a snowflake id
