@@ -336,7 +336,7 @@ def run_extract(
         paths, url, quiet = namespace.paths, namespace.url, namespace.quiet
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
-    if url is not None and (len(paths) != 1 or any(is_archive_path(p) for p in paths)):
+    if url is not None and (len(paths) != 1 or _is_collection(paths[0])):
         print("xinwen: --url applies to one page (a file or -), not to several", file=err)
         return 2
 
@@ -400,12 +400,19 @@ def run_extract(
             out.flush()
 
     # A summary when it helps: on a terminal, or when archives / directories / globs were read.
-    many = len(paths) > 1 or any(
-        p != STDIN and (is_archive_path(p) or os.path.isdir(p) or glob.has_magic(p)) for p in paths
-    )
+    many = len(paths) > 1 or any(_is_collection(p) for p in paths)
     if not quiet and (is_tty or many):
         print(summary_line(records, rejected, stats), file=err)
     return 1 if failed else 0
+
+
+def _is_collection(path: str) -> bool:
+    """An input that may hold many pages: an archive, a directory or a glob pattern."""
+    if path == STDIN:
+        return False
+    if is_archive_path(path) or os.path.isdir(path):
+        return True
+    return glob.has_magic(path) and not os.path.exists(path)
 
 
 def summary_line(records: int, rejected: Counter[str], stats: ArchiveStats) -> str:

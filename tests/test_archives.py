@@ -315,3 +315,30 @@ def test_extract_namespace_from_its_parser(tmp_path):
     assert status == 0
     assert len(out.splitlines()) == 2
     assert err == ""
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_and_summary_on_a_terminal(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_bytes(UTF8_PAGE)
+    bad = tmp_path / "bad.html"
+    bad.write_bytes(b" ")
+    out, err = io.StringIO(), FakeTerminal()
+    status = run_extract(
+        [str(page), str(write_warc(tmp_path / "c.warc.gz")), str(bad)], out=out, err=err
+    )
+    assert status == 1
+    assert len(out.getvalue().splitlines()) == 3
+    text = err.getvalue()
+    assert f"xinwen: {bad}: empty page" in text
+    assert "pages" in text  # the bar
+    assert (
+        text.rstrip().splitlines()[-1].startswith("xinwen: 3 records, 1 rejected (empty page: 1)")
+    )
+    quiet = FakeTerminal()
+    run_extract([str(page)], out=io.StringIO(), err=quiet, quiet=True)
+    assert quiet.getvalue() == ""
