@@ -183,3 +183,11 @@ def test_scrapy_crawl_works_from_repo_root(mini_mirror: Path, tmp_path: Path) ->
     text = out.read_text(encoding="utf-8")
     assert "\\u" not in text and len(read_jsonl(out)) == 3
     assert (tmp_path / "x.jsonl.rejected.jsonl").exists()
+
+
+def test_ci_runs_exactly_the_readme_commands() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = "pip install -e '.[test]' && python -m pytest -q"
+    assert test_command in readme and ci.rstrip().endswith(test_command)
+    assert "pip install -e . && xinwen crawl hnr --offline -o out/hnr.jsonl" in readme
