@@ -11,6 +11,7 @@ dateline), so a redesigned page still yields every field.
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import cached_property
 
@@ -19,7 +20,13 @@ import lxml.html
 from crawler.parsers import patterns as P
 from crawler.parsers.credits import parse_credits, parse_editors
 from crawler.parsers.dates import PublishTime, parse_time
-from crawler.parsers.generic import GenericParser, split_breadcrumb, split_keywords
+from crawler.parsers.generic import (
+    GenericParser,
+    block_text,
+    clean_paragraphs,
+    split_breadcrumb,
+    split_keywords,
+)
 from crawler.parsers.page import clean_text
 
 # Ordered selector lists, most specific first: the first one that yields text wins.
@@ -62,11 +69,23 @@ BREADCRUMB_XPATHS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' mrg_l_40 ')"
     " and contains(concat(' ', normalize-space(@class), ' '), ' pad_t_10 ')]",
     "//*[contains(@class,'breadcrumb') or contains(@class,'crumb') or contains(@class,'position')"
-    " or contains(@class,'location')]",
+    " or contains(@class,'location') or contains(@class,'nav_path')]",
+    # Unknown markup: the element whose own text opens with the printed label.
+    "//*[starts-with(normalize-space(text()), '当前位置') or starts-with(normalize-space(text()), '您的位置')]",
+)
+SUBTITLE_XPATHS = (
+    "//*[contains(@class,'article-subtitle') or contains(@class,'sub-title') or contains(@class,'subtitle')]",
+)
+# Printed image captions inside the body: not body text, but they credit photographers.
+CAPTION_XPATH = ".//figcaption | .//*[contains(@class,'caption') or contains(@class,'pic-title')]"
+PHOTO_CREDIT_RE = re.compile(
+    rf"(?:^|[\s。，,])(?P<name>[{P.HAN}]{{2,4}})\s{{0,2}}摄(?:影)?\s{{0,2}}$"
 )
 KEYWORD_XPATHS = (
     "//*[contains(@class,'keyword') and (contains(., '关键词') or contains(., '关键字'))]",
 )
+BULLETS_RE = re.compile(r"^[\s□■●◎▲△◆◇★☆]+")
+AUTHOR_LABEL_RE = re.compile(r"作者\s{0,2}[:：]\s{0,2}([^)）\n]{2,40})")
 SOURCE_LABEL_RE = re.compile(r"^\s*(?:来源|来自)\s*[:：]\s*")
 # A printed line holding both a time and 来源: "2022-04-22 18:36:31  来源:映象网".
 TIME_SOURCE_LINE_RE = re.compile(
@@ -90,9 +109,12 @@ class HnrParser(GenericParser):
     def title(self) -> str | None:
         return self.page.first_text(TITLE_XPATHS) or super().title()
 
+    def subtitle(self) -> str | None:
+        return self.page.first_text(SUBTITLE_XPATHS) or super().subtitle()
+
     def published(self) -> PublishTime | None:
         return (
-            parse_time(self.page.first_text(TIME_XPATHS))
+            parse_time(self.page.first_raw_text(TIME_XPATHS))
             or parse_time(self.info_line)
             or super().published()
         )
@@ -110,13 +132,57 @@ class HnrParser(GenericParser):
         return parse_editors(self.page.first_text(EDITOR_XPATHS)) or super().editors()
 
     def reporters(self) -> list[dict]:
-        author = re.search(
-            r"作者\s{0,2}[:：]\s{0,2}([^)）\n]{2,40})", self.info_line + "\n" + self.header_text
-        )
-        found = super().reporters()
-        if not found and author:
-            found = parse_credits("作者:" + author.group(1))
+        found = []
+        for line in self.credit_lines:
+            found.extend(parse_credits(line))
+        if not found:
+            found = super().reporters()
+        if not found:
+            author = AUTHOR_LABEL_RE.search(self.info_line + "\n" + self.header_text)
+            found = parse_credits("作者:" + author.group(1)) if author else []
+        names = {person["name"] for person in found}
+        for caption in self.captions:
+            photo = PHOTO_CREDIT_RE.search(caption)
+            if photo and photo["name"] not in names:
+                names.add(photo["name"])
+                found.append({"name": photo["name"], "role": "摄影", "org": None})
         return found
+
+    @cached_property
+    def captions(self) -> list[str]:
+        node = self.content_node
+        if node is None:
+            return []
+        return [clean_text(c.text_content()) for c in node.xpath(CAPTION_XPATH)]
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        """Body lines with captions left out (they are kept with their images)."""
+        node = self.content_node
+        if node is None:
+            return []
+        node = copy.deepcopy(node)
+        for caption in node.xpath(CAPTION_XPATH):
+            caption.drop_tree()
+        return clean_paragraphs(block_text(node, skip_negative=True).split("\n"))
+
+    @cached_property
+    def credit_lines(self) -> list[str]:
+        """Credit text: the dateline bracket of the lead, and lines that only credit people
+        (`□本报记者 刘晓波`, `刘涛/文 郑伟/图`). The dateline stays in the body; a credit-only
+        line does not."""
+        credits = []
+        for index, line in enumerate(self._lines):
+            dateline = P.DATELINE_RE.match(line) if index == 0 else None
+            if dateline:
+                credits.append(dateline["credits"])
+            elif is_credit_line(line):
+                credits.append(BULLETS_RE.sub("", line))
+        return credits
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        return [line for line in self._lines if not is_credit_line(line)]
 
     def keywords(self) -> list[str]:
         printed = self.page.first_text(KEYWORD_XPATHS)
@@ -141,3 +207,18 @@ class HnrParser(GenericParser):
     @cached_property
     def header_text(self) -> str:
         return self.info_line or super().header_text
+
+
+def is_credit_line(line: str) -> bool:
+    """A short line made only of roles and names."""
+    if len(line) > 40 or re.search(r"[。！？，,]", line):
+        return False
+    stripped = BULLETS_RE.sub("", line)
+    credits = parse_credits(stripped)
+    if not credits:
+        return False
+    leftover = stripped
+    for person in credits:
+        leftover = leftover.replace(person["name"], "")
+    leftover = re.sub(r"[\s/／:：、]|记者|通讯员|实习生|见习|摄影|作者|本报|文|图|摄", "", leftover)
+    return len(leftover) <= 4

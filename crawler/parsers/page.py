@@ -126,6 +126,15 @@ class Page:
                     return value
         return None
 
+    def first_raw_text(self, queries: tuple[str, ...] | list[str]) -> str | None:
+        """Like first_text, but the text as printed (inner white space kept) for raw fields."""
+        for query in queries:
+            for node in self.xpath(query):
+                value = (node if isinstance(node, str) else node.text_content()).strip()
+                if value:
+                    return value
+        return None
+
     def absolute(self, href: str | None) -> str | None:
         if not href:
             return None
