@@ -76,10 +76,19 @@ def run_xinwen(body: bytes, url: str) -> dict:
     record = extract(body, url)
     return {
         "title": record.get("title"),
-        "published_at": record.get("published_at"),
+        "published_at": scorable_time(record.get("published_at")),
         "authors": [person["name"] for person in record.get("reporters") or []],
         "body": record.get("body") or "",
     }
+
+
+def scorable_time(value: str | None) -> str | None:
+    """xinwen prints a date as precisely as the page does ("1998-03" for "1998年3月号");
+    score.py reads ISO datetimes only, and compares just the parts the truth gives, so a
+    partial date is padded with the first month / day for it to read."""
+    if value and re.fullmatch(r"\d{4}(?:-\d{2})?", value):
+        return value + "-01" * (3 - len(value.split("-")))
+    return value
 
 
 _AUTHOR_SPLIT_RE = re.compile(r"\s*[;；,，、]\s*")

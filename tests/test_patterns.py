@@ -13,10 +13,19 @@ CASES = [
     ("META_CHARSET_RE", P.META_CHARSET_RE, b'<meta charset="gb2312">', b"<meta name=x content=y>"),
     ("DATE_TIME_RE", P.DATE_TIME_RE, "2019年06月21日 09:45", "第2019期 06版"),
     ("YEAR_MONTH_RE", P.YEAR_MONTH_RE, "1998年3月", "1998年3月5日"),
+    ("US_DATE_TIME_RE", P.US_DATE_TIME_RE, "9/17/2004 5:54:13 AM", "第9/17期"),
     ("URL_DATE_RE", P.URL_DATE_RE, "/201906/21/123.html", "/article/1/123456"),
     ("NOT_PUBLISHED_LABELS_RE", P.NOT_PUBLISHED_LABELS_RE, "更新时间：", "发布时间："),
     ("PUBLISHED_LABELS_RE", P.PUBLISHED_LABELS_RE, "发布时间：", "阅读"),
     ("SOURCE_RE", P.SOURCE_RE, "2022-04-22 18:36:31  来源:映象网", "来自星星的你"),
+    ("POSTER_RES[0]", P.POSTER_RES[0], "由海姑娘张贴 @ 2005-06-14", "由于天气原因"),
+    ("POSTER_RES[1]", P.POSTER_RES[1], "ggjjzhzz 发表于 2005-9-15 11:46:00", "发表于人民日报"),
+    (
+        "POSTER_RES[2]",
+        P.POSTER_RES[2],
+        "发布时间 2005/03/15 22:36:13 by duscha",
+        "stand by me",
+    ),
     ("ROLE_RE", P.ROLE_RE, "大象新闻记者", "张亚丹"),
     ("POSTFIX_ROLE_RE", P.POSTFIX_ROLE_RE, "/图", "图书"),
     ("NAME_RE", P.NAME_RE, "高君晓", "高君晓是一位记者"),
@@ -27,7 +36,16 @@ CASES = [
         "4月20日上午(晴)",
     ),
     ("BYLINE_LINE_RE", P.BYLINE_LINE_RE, "□ 本报记者 葛灵丹", "记者从会上获悉，今年全省粮食丰收。"),
+    ("AUTHOR_LABEL_RE", P.AUTHOR_LABEL_RE, "作者：宋怡 杨志华", "作者认为，这是对的"),
+    ("AUTHOR_LABEL_ANY_RE", P.AUTHOR_LABEL_ANY_RE, "02日14:25 作者： 赵婕", "作者认为"),
+    ("HANDLE_RE", P.HANDLE_RE, "ggjjzhzz", "2005"),
+    ("ORG_NAME_RE", P.ORG_NAME_RE, "大汉网络", "常书香"),
+    ("UI_WORD_RE", P.UI_WORD_RE, "查看评论", "胡平"),
     ("TRAILING_CREDIT_RE", P.TRAILING_CREDIT_RE, "（常书香 马丹阳）", "（完）。这是正文"),
+    ("BODY_END_RE", P.BODY_END_RE, "相关报道：", "相关报道指出，今年粮食增产。"),
+    ("LIST_ITEM_RE", P.LIST_ITEM_RE, "·长期忍而不射 下下之策（2005-04-01）", "长期以来，他一直坚持"),
+    ("SECTION_HEADING_RE", P.SECTION_HEADING_RE, "一、理解文革的一个重要内容", "一九八九年四月"),
+    ("SENTENCE_END_RE", P.SENTENCE_END_RE, "他说，今天很好。", "犬儒病(上)"),
     ("EDITOR_RE", P.EDITOR_RE, "文章关键词:平顶山 责编:王庆河", "编辑部的故事"),
     (
         "KEYWORDS_LABEL_RE",
@@ -93,7 +111,7 @@ def test_pattern_matches_positive_and_not_negative(name, pattern, positive, nega
     assert _search(pattern, positive), f"{name} should match {positive!r}"
     if name == "KEYWORD_SPLIT_RE":
         assert not pattern.search(negative)
-    elif name == "NAME_RE" or name == "POSTFIX_ROLE_RE":
+    elif name in {"NAME_RE", "POSTFIX_ROLE_RE", "HANDLE_RE", "ORG_NAME_RE"}:
         assert not pattern.match(negative)
     else:
         assert not _search(pattern, negative), f"{name} should not match {negative!r}"

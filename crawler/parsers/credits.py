@@ -14,6 +14,7 @@ from crawler.parsers.patterns import (
     HAN,
     NAME_RE,
     NOT_NAMES,
+    ORG_NAME_RE,
     POSTFIX_ROLE_RE,
     ROLE_ALIASES,
     ROLE_RE,
@@ -76,7 +77,11 @@ def _tokens(text: str) -> list[str]:
 
 
 def is_person_name(token: str) -> bool:
-    return bool(NAME_RE.match(token)) and token not in NOT_NAMES
+    """2–4 Han characters, a name with a middle dot, or a Latin name; not a word of page
+    furniture and not an organisation (大汉网络, 新华社)."""
+    if not NAME_RE.match(token) or token in NOT_NAMES:
+        return False
+    return not (len(token) >= 3 and ORG_NAME_RE.match(token))
 
 
 def parse_credits(text: str | None) -> list[dict]:

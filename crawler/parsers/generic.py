@@ -219,11 +219,19 @@ class GenericParser:
         if not paragraphs:
             return None
         texts = [line.text for line in self.page_lines]
-        first = _find_line(texts, paragraphs[0], 0)
-        if first is None:
+        # Anchor on the first sentence of prose (a headline may be printed more than once),
+        # then step back to the body's first line and forward to its last.
+        prose = next((p for p in paragraphs if is_prose(p)), paragraphs[0])
+        anchor = _find_line(texts, prose, 0)
+        if anchor is None:
             return None
-        last = _find_line(texts, paragraphs[-1], first)
-        return first, last if last is not None else first
+        first = anchor
+        for index in range(anchor, max(anchor - 15, -1), -1):
+            if texts[index] == paragraphs[0]:
+                first = index
+                break
+        last = _find_line(texts, paragraphs[-1], anchor)
+        return first, last if last is not None else anchor
 
     @cached_property
     def title_line(self) -> int | None:
@@ -235,7 +243,9 @@ class GenericParser:
         stop = span[0] + 1 if span else len(self.page_lines)
         found = None
         for index, line in enumerate(self.page_lines[:stop]):
-            if line.text == title or (len(title) >= 6 and title in line.text and len(line.text) < 2 * len(title) + 10):
+            if line.text == title or (
+                len(title) >= 6 and title in line.text and len(line.text) < 2 * len(title) + 10
+            ):
                 found = index
         return found
 
@@ -247,8 +257,7 @@ class GenericParser:
         if span is None:
             return None
         for index in range(span[0], min(span[1] + 1, span[0] + 12)):
-            text = self.page_lines[index].text
-            if len(text) >= 20 and P.SENTENCE_END_RE.search(text):
+            if is_prose(self.page_lines[index].text):
                 return index
         return span[0]
 
@@ -258,7 +267,11 @@ class GenericParser:
         start = self.article_start
         title = self.title_line
         if start is None:
-            return list(range(title, min(title + HEADER_LINES, len(self.page_lines)))) if title is not None else []
+            return (
+                list(range(title, min(title + HEADER_LINES, len(self.page_lines))))
+                if title is not None
+                else []
+            )
         first = start - HEADER_LINES
         if title is not None and start - 3 * HEADER_LINES <= title < first:
             first = title
@@ -270,7 +283,9 @@ class GenericParser:
         span = self.body_span
         if span is None:
             return []
-        return list(range(max(span[1] - 2, span[0]), min(span[1] + FOOTER_LINES + 1, len(self.page_lines))))
+        return list(
+            range(max(span[1] - 2, span[0]), min(span[1] + FOOTER_LINES + 1, len(self.page_lines)))
+        )
 
     @cached_property
     def header_text(self) -> str:
@@ -446,13 +461,21 @@ class GenericParser:
         for text in texts:
             if is_byline(text):
                 people.extend(parse_credits(text))
+        if people:
+            return _unique(people)
+        for text in texts:
+            people.extend(labelled_credits(text))
         return _unique(people)
 
     def labelled_footer_reporters(self) -> list[dict]:
-        """作者：/ 执笔人：/ 记者： lines closing the article."""
-        for index in self.footer_lines:
+        """作者：/ 执笔人：/ 记者： lines in or closing the article (a blog's "作者:X 发表于")."""
+        span = self.body_span
+        if span is None:
+            return []
+        indexes = range(span[0], min(span[1] + FOOTER_LINES + 1, len(self.page_lines)))
+        for index in indexes:
             text = self.page_lines[index].text
-            if P.AUTHOR_LABEL_RE.match(text):
+            if len(text) <= 80 and P.AUTHOR_LABEL_RE.match(text):
                 found = parse_credits(text)
                 if found:
                     return found
@@ -490,12 +513,23 @@ class GenericParser:
         return []
 
     def name_line_reporters(self) -> list[dict]:
-        """A name alone on its line just above the body (essays, blogs, forums)."""
-        for index in reversed(self.header_lines[-5:]):
-            text = self.page_lines[index].text
+        """A name alone on its line under a heading, just above the body (essays, blogs,
+        forums): 犬儒病(上) / 胡平 / ——当代中国的精神危机. Only a subtitle, a lead-in or page
+        furniture may stand between the name and the body's prose."""
+        header = self.header_lines
+        for position in range(len(header) - 1, max(len(header) - 6, 0), -1):
+            text = self.page_lines[header[position]].text
             if len(text) > 40:
                 break
-            if is_person_name(text) or (is_handle(text) and text.isascii()):
+            previous = self.page_lines[header[position] - 1].text
+            between = [self.page_lines[i].text for i in header[position + 1 :]]
+            if (
+                (is_person_name(text) or (text.isascii() and is_handle(text)))
+                and not P.UI_WORD_RE.search(text)
+                and len(previous) <= 40
+                and not previous.endswith(tuple("。！？；：…."))
+                and all(is_furniture(line) for line in between)
+            ):
                 return [{"name": text, "role": "作者", "org": None}]
         return []
 
@@ -603,6 +637,30 @@ def is_byline(text: str) -> bool:
         and bool(P.BYLINE_LINE_RE.match(text))
         and bool(parse_credits(text))
     )
+
+
+def labelled_credits(text: str) -> list[dict]:
+    """People after an author label anywhere in a short line: `02日14:25 作者： 赵婕 出自[…]`."""
+    if len(text) > 80:
+        return []
+    label = P.AUTHOR_LABEL_ANY_RE.search(text)
+    return parse_credits(text[label.start() :]) if label else []
+
+
+def is_prose(text: str) -> bool:
+    """A sentence of running text, not a headline or a label."""
+    return len(text) >= 25 and ("，" in text or "。" in text)
+
+
+def is_furniture(text: str) -> bool:
+    """A subtitle or lead-in (——…, 【…), a section heading (一、…) or a short line of page
+    furniture (关注, 粉丝：23)."""
+    if text.startswith(("—", "【", "[", "(", "（", "-")):
+        return True
+    if len(text) > 30 or P.SENTENCE_END_RE.search(text):
+        return False
+    counts = bool(re.search(r"\d", text) and re.search(r"[:：]", text))
+    return bool(P.UI_WORD_RE.search(text) or counts or P.SECTION_HEADING_RE.match(text))
 
 
 def is_handle(name: str) -> bool:
@@ -750,7 +808,10 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         siblings = [
             e
             for e, s in scores.items()
-            if e is not best and e.tag == best.tag and class_words(e) == words and s >= max(0.05 * best_score, 8)
+            if e is not best
+            and e.tag == best.tag
+            and class_words(e) == words
+            and s >= max(0.05 * best_score, 8)
         ]
         if siblings:
             order = {e: i for i, e in enumerate(tree.iter(best.tag))}
@@ -759,7 +820,9 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
 
 
 def _inside_boilerplate(element: lxml.html.HtmlElement) -> bool:
-    return any(is_negative_marker(a) for a in element.iterancestors() if a.tag not in {"html", "body"})
+    return any(
+        is_negative_marker(a) for a in element.iterancestors() if a.tag not in {"html", "body"}
+    )
 
 
 def clean_paragraphs(lines: list[str]) -> list[str]:

@@ -115,8 +115,26 @@ ROLE_ALIASES = {"文图": "文/图", "摄": "摄影", "文字": "文", "图片":
 # A person's name: 2–4 Han characters, or a minority / foreign name with a middle dot, or a
 # Latin name.
 NAME_RE = re.compile(
-    rf"^(?:[{HAN}]{{2,4}}|[{HAN}]{{1,8}}[{NAME_DOT}][{HAN}]{{1,10}}|[A-Za-z][A-Za-z .'-]{{1,30}})$"
+    rf"^(?:[{HAN}]{{2,4}}|[{HAN}]{{1,6}}[{NAME_DOT}][{HAN}]{{1,5}}|[A-Za-z][A-Za-z .'-]{{1,30}})$"
 )
+# Names of organisations, not people: 大汉网络, 新华社, 河南日报, 宣传部.
+ORG_NAME_RE = re.compile(
+    rf"^[{HAN}]{{1,10}}(?:网络|网|报|社|台|站|中心|公司|集团|频道|杂志|协会|学会|委员会|大学|学院|"
+    r"部|局|厅|办|处|所|院|馆|室|组|队|团|会)$"
+)
+# Words of page furniture inside a short line: never part of a name.
+UI_WORD_RE = re.compile(
+    r"评论|查看|点击|登录|登陆|注册|首页|更多|返回|关注|分享|收藏|打印|关闭|目录|简介|作业|下载|上传|"
+    r"搜索|订阅|推荐|阅读|浏览|发表|回复|留言|链接|投稿|联系|导航|栏目|专题|频道|热点|排行|相关"
+)
+PAGE_WORDS = """
+时间 日期 发表 发表于 阅读 点击 浏览 评论 回复 转发 分享 收藏 关注 粉丝 点赞 举报 打印 关闭
+返回 首页 正文 更多 登录 注册 订阅 推荐 专栏 显示 字号 大中小 本站 本文 原文 全文 链接
+标题 栏目 频道 专题 图集 视频 音频 直播 热点 新闻 资讯 动态 要闻 时政 社会 国际 国内 财经
+体育 娱乐 科技 教育 健康 文化 旅游 汽车 房产 博客 论坛 社区 留言 留言板 楼主 版主 作者
+匿名 游客 佚名 未知 不详 admin 管理员 小编 通讯 来稿 供稿 投稿 转载 原创 独家 置顶 精华
+同人 连载 同人连载 简体 繁体 简体版 繁体版 上一篇 下一篇 相关 相关阅读 延伸阅读
+"""
 # Words that sit where a name would but are not names.
 NOT_NAMES = frozenset(
     [
@@ -174,17 +192,12 @@ NOT_NAMES = frozenset(
     ]
 ) | frozenset(
     # Labels and page furniture that sit where a byline would: never names.
-    "时间 日期 发表 发表于 阅读 点击 浏览 评论 回复 转发 分享 收藏 关注 粉丝 点赞 举报 打印 关闭 "
-    "返回 首页 正文 更多 登录 注册 订阅 推荐 专栏 显示 字号 大中小 本站 本文 原文 全文 链接 "
-    "标题 栏目 频道 专题 图集 视频 音频 直播 热点 新闻 资讯 动态 要闻 时政 社会 国际 国内 财经 "
-    "体育 娱乐 科技 教育 健康 文化 旅游 汽车 房产 博客 论坛 社区 留言 留言板 楼主 版主 作者 "
-    "匿名 游客 佚名 未知 不详 admin 管理员 小编 通讯 来稿 供稿 投稿 转载 原创 独家 置顶 精华 "
-    "同人 连载 同人连载 简体 繁体 简体版 繁体版 上一篇 下一篇 相关 相关阅读 延伸阅读".split()
+    re.split(r"\s+", PAGE_WORDS.strip())
 )
 # Dateline at the start of the lead: 映象网讯(大象新闻记者 高君晓 通讯员 张亚丹 ) — the
 # bracket content is the credit text.
 DATELINE_RE = re.compile(
-    rf"^\s{{0,4}}[{HAN}A-Za-z]{{0,12}}(?:讯|电|消息|报道)\s{{0,2}}[(（]\s{{0,2}}(?P<credits>[^()（）]{{2,80}}?)\s{{0,2}}[)）]"
+    rf"^\s{{0,4}}[{HAN}A-Za-z0-9]{{0,16}}(?:讯|电|消息|报道)\s{{0,2}}[(（]\s{{0,2}}(?P<credits>[^()（）]{{2,80}}?)\s{{0,2}}[)）]"
 )
 # A byline paragraph of its own: □ 本报记者 葛灵丹 / 记者 张三 李四 / 文/图 张三 /
 # 整合 新华日报·交汇点记者 徐睿翔. Callers check the length first.
@@ -193,6 +206,8 @@ BYLINE_LINE_RE = re.compile(
     rf"(?:记者|通讯员|实习生|作者|执笔人?|文|图|摄影|撰稿)[\s:：/／|｜]{{0,3}}"
     rf"[{HAN}A-Za-z·\s/／:：、,，|｜()（）]{{2,60}}?)[)）】\]]?$"
 )
+# An author label anywhere in a short line: "02日14:25 作者： 赵婕 出自[…]".
+AUTHOR_LABEL_ANY_RE = re.compile(r"(?:作者|执笔人|撰稿人?|撰文|记者)\s{0,2}[:：]")
 # A line that starts with an author label: 作者：宋怡 杨志华 / 执笔人：… / 记者：…
 AUTHOR_LABEL_RE = re.compile(r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|文)\s{0,2}[:：/／]")
 # A screen name: Latin letters, digits and underscores, starting with a letter.
@@ -229,6 +244,8 @@ BODY_END_RE = re.compile(
 )
 # An item of a list of links: "·标题（2005-04-01 09:56）", "v 标题 2005-07-11", "- 标题".
 LIST_ITEM_RE = re.compile(r"^(?:[·•・●○◆◇■□▪▫►▸>※-]|v\s|\d{1,2}[.、]\s?)")
+# A numbered section heading: 一、理解文革 / 2. 方法 / （三）结论.
+SECTION_HEADING_RE = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]")
 # Sentence punctuation: a line with it is prose, not a link list or a label.
 SENTENCE_END_RE = re.compile(r"[。！？；，]")
 
