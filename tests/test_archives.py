@@ -301,6 +301,7 @@ def test_extract_missing_file_and_bad_url_use(tmp_path):
     status, _, err = run(["a.html", "b.html"], url="http://x/")
     assert status == 2
     assert "--url" in err
+    assert run([str(tmp_path)], url="http://x/")[0] == 2  # a directory holds many pages
 
 
 def test_extract_namespace_from_its_parser(tmp_path):
