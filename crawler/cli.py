@@ -67,6 +67,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     settings.set("LOG_LEVEL", args.loglevel, priority="cmdline")
+    settings.set("XINWEN_SUMMARY_LOG", False, priority="cmdline")  # printed below instead
     if args.offline:
         settings.set("XINWEN_OFFLINE_ENABLED", True, priority="cmdline")
     feeds = {}

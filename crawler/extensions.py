@@ -59,12 +59,14 @@ def crawl_failed(stats: dict[str, Any]) -> str | None:
 
 class CrawlSummary:
     """At spider close: pages fetched, records written, rejected by reason, duplicates and the
-    share of records having each field. Logged, kept in `self.summary` (the CLI prints it) and
-    written as JSON to `XINWEN_SUMMARY_PATH` when set. Switch: `XINWEN_SUMMARY_ENABLED`."""
+    share of records having each field. Logged (unless `XINWEN_SUMMARY_LOG` is off: the CLI
+    prints it itself), kept in `self.summary` and written as JSON to `XINWEN_SUMMARY_PATH` when
+    set. Switch: `XINWEN_SUMMARY_ENABLED`."""
 
-    def __init__(self, crawler: Crawler, path: str | None) -> None:
+    def __init__(self, crawler: Crawler, path: str | None, log: bool = True) -> None:
         self.crawler = crawler
         self.path = Path(path) if path else None
+        self.log = log
         self.records = 0
         self.present: Counter[str] = Counter()
         self.summary: dict[str, Any] | None = None
@@ -73,7 +75,12 @@ class CrawlSummary:
     def from_crawler(cls, crawler: Crawler) -> CrawlSummary:
         if not crawler.settings.getbool("XINWEN_SUMMARY_ENABLED", True):
             raise NotConfigured
-        ext = cls(crawler, crawler.settings.get("XINWEN_SUMMARY_PATH"))
+        settings = crawler.settings
+        ext = cls(
+            crawler,
+            settings.get("XINWEN_SUMMARY_PATH"),
+            settings.getbool("XINWEN_SUMMARY_LOG", True),
+        )
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
@@ -115,7 +122,8 @@ class CrawlSummary:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         self.summary = self.build(reason)
-        logger.info("crawl summary:\n%s", format_summary(self.summary))
+        if self.log:
+            logger.info("crawl summary:\n%s", format_summary(self.summary))
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(

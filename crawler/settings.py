@@ -68,3 +68,4 @@ XINWEN_SEEN_STORE = "pipelines.dedupe.MemorySeenStore"
 # End-of-crawl summary (logged; the CLI prints it); optionally also written as JSON.
 XINWEN_SUMMARY_ENABLED = True
 XINWEN_SUMMARY_PATH = None
+XINWEN_SUMMARY_LOG = True
