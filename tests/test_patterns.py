@@ -43,7 +43,12 @@ CASES = [
     ("UI_WORD_RE", P.UI_WORD_RE, "查看评论", "胡平"),
     ("TRAILING_CREDIT_RE", P.TRAILING_CREDIT_RE, "（常书香 马丹阳）", "（完）。这是正文"),
     ("BODY_END_RE", P.BODY_END_RE, "相关报道：", "相关报道指出，今年粮食增产。"),
-    ("LIST_ITEM_RE", P.LIST_ITEM_RE, "·长期忍而不射 下下之策（2005-04-01）", "长期以来，他一直坚持"),
+    (
+        "LIST_ITEM_RE",
+        P.LIST_ITEM_RE,
+        "·长期忍而不射 下下之策（2005-04-01）",
+        "长期以来，他一直坚持",
+    ),
     ("SECTION_HEADING_RE", P.SECTION_HEADING_RE, "一、理解文革的一个重要内容", "一九八九年四月"),
     ("SENTENCE_END_RE", P.SENTENCE_END_RE, "他说，今天很好。", "犬儒病(上)"),
     ("EDITOR_RE", P.EDITOR_RE, "文章关键词:平顶山 责编:王庆河", "编辑部的故事"),
