@@ -2,6 +2,8 @@
 
 xinwen extract [--url URL] PATH...     records from saved pages (`-` reads standard input)
 xinwen crawl SITE [--offline] [-o PATH] [-s NAME=VALUE]... [-a NAME=VALUE]...
+xinwen validate FILE...                check JSONL datasets against the schema
+xinwen report FILE... [--png P] [--html P]   describe a dataset
 xinwen schema                          the record's JSON Schema
 """
 
@@ -70,6 +72,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings.set("XINWEN_SUMMARY_LOG", False, priority="cmdline")  # printed below instead
     if args.offline:
         settings.set("XINWEN_OFFLINE_ENABLED", True, priority="cmdline")
+    if args.warc:
+        settings.set("XINWEN_WARC_PATH", str(Path(args.warc).resolve()), priority="cmdline")
     feeds = {}
     for path, overwrite in [(p, False) for p in args.output] + [(p, True) for p in args.overwrite]:
         feeds[str(Path(path).resolve())] = {
@@ -110,6 +114,21 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- datasets --------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipelines.dataset import run_validate
+
+    return run_validate(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.report import run_report
+
+    return run_report(args)
+
+
 # -- schema ----------------------------------------------------------------------------------
 
 
@@ -122,6 +141,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from crawler.archives import add_extract_arguments
+    from pipelines.dataset import add_validate_arguments
+    from pipelines.report import add_report_arguments
 
     parser = argparse.ArgumentParser(
         prog="xinwen", description="Crawl Chinese regional news into a validated JSONL dataset."
@@ -131,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="extract records from saved pages")
     add_extract_arguments(p)
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("validate", help="check JSONL datasets against the record schema")
+    add_validate_arguments(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("report", help="describe JSONL datasets: counts, coverage, top values")
+    add_report_arguments(p)
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("crawl", help="crawl a site into a JSONL dataset")
     p.add_argument("site", metavar="SITE", help="spider name, e.g. hnr")
@@ -144,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-O", "--overwrite-output", dest="overwrite", action="append", default=[],
         metavar="PATH", help="write JSONL here, replacing the file",
     )  # fmt: skip
+    p.add_argument(
+        "--warc", metavar="PATH", help="also write every fetched response to this WARC file"
+    )
     p.add_argument(
         "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="Scrapy setting"
     )

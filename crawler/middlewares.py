@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.mirror import MirrorServer
+from crawler.safety import allow_endpoint
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class OfflineMirrorMiddleware:
             site = settings.get("XINWEN_MIRROR_SITE") or crawler.spider.name
             mw.server = MirrorServer.for_site(site, mw.root).start()
             mw.proxy_url = mw.server.proxy_url
+        proxy = urlsplit(mw.proxy_url)
+        allow_endpoint(crawler, proxy.hostname or "", proxy.port)
         logger.info("offline mode: every request goes to the mirror at %s", mw.proxy_url)
         crawler.signals.connect(mw.stop, signal=signals.spider_closed)
         crawler.signals.connect(mw.stop, signal=signals.engine_stopped)

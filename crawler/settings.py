@@ -34,6 +34,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Offline mode: route every request through the loopback mirror of fixtures/<site>/.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OfflineMirrorMiddleware": 740,  # before HttpProxyMiddleware (750)
+    "crawler.safety.PrivateAddressGuard": 745,  # sees the proxy the offline mode chose
 }
 
 ITEM_PIPELINES = {
@@ -43,6 +44,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CrawlSummary": 500,
+    "crawler.warc_writer.WarcWriterExtension": 510,  # inactive until XINWEN_WARC_PATH is set
 }
 
 LOG_FORMATTER = "crawler.extensions.ShortLogFormatter"
@@ -69,3 +71,9 @@ XINWEN_SEEN_STORE = "pipelines.dedupe.MemorySeenStore"
 XINWEN_SUMMARY_ENABLED = True
 XINWEN_SUMMARY_PATH = None
 XINWEN_SUMMARY_LOG = True
+# Refuse requests to loopback, private, link-local and metadata addresses (after DNS).
+XINWEN_PRIVATE_ADDRESS_GUARD_ENABLED = True
+# host, host:port or IP addresses the guard lets through anyway (the offline mirror adds itself).
+XINWEN_ALLOWED_ADDRESSES = []
+# Write every fetched response with its request to this WARC file (`xinwen crawl --warc`).
+XINWEN_WARC_PATH = None
