@@ -328,6 +328,7 @@ def run_extract(
     `add_extract_arguments` in place of `paths`."""
     from pydantic import ValidationError
 
+    from crawler.budget import DEFAULT_BUDGET_SECONDS, time_budget
     from crawler.parsers import ParseError, extract
     from pipelines.schema import Article
 
@@ -365,7 +366,8 @@ def run_extract(
             if progress is not None:
                 progress.update(1)
             try:
-                fields = extract(page.body, page.url, page.http_charset)
+                with time_budget(DEFAULT_BUDGET_SECONDS):
+                    fields = extract(page.body, page.url, page.http_charset)
                 fields["fetched_at"] = page.fetched_at or now_utc()
                 article = Article.model_validate(fields)
             except ParseError as exc:

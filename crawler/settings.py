@@ -77,3 +77,5 @@ XINWEN_PRIVATE_ADDRESS_GUARD_ENABLED = True
 XINWEN_ALLOWED_ADDRESSES = []
 # Write every fetched response with its request to this WARC file (`xinwen crawl --warc`).
 XINWEN_WARC_PATH = None
+# Seconds one page's extraction may take before it is quarantined ("time budget exceeded").
+XINWEN_PAGE_TIME_BUDGET = 10.0
