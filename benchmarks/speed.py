@@ -1,0 +1,293 @@
+"""Extraction speed of xinwen, GNE and trafilatura, and of lxml parsing alone (the floor).
+
+    python benchmarks/speed.py [--rounds 5] [--copies 6] [--eval-dir DIR] [--tools ...]
+                               [--no-process] [--json]
+
+All tools run in one run on the same pages: the evaluation set's 51 pages (found as
+`benchmarks/accuracy.py` finds them). Three measurements:
+
+- **steady state**: each tool runs over every page `--rounds` times in this process, after a
+  warm-up round; the median round gives ms per page.
+- **first call**: in a fresh interpreter per tool, the time to import the tool and the time of
+  its first call on the first page (dateparser, tldextract, lazy tables … are paid here).
+- **whole process**: the pages are copied `--copies` times into a temporary folder and
+  `xinwen extract DIR` runs as a subprocess, against a subprocess that reads, decodes and
+  lxml-parses the same files (the floor, start-up included).
+
+xinwen gets the raw bytes and the page URL (it detects the encoding itself, inside the timing);
+the peers and the floor get the page already decoded (UTF-8, else GB18030, outside the timing),
+as `benchmarks/accuracy.py` feeds them. Targets: xinwen ≤ 1/4 of GNE's time per page, ≤ 1/8 of
+trafilatura's, ≤ 8x the lxml floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+import accuracy  # noqa: E402  (benchmarks/accuracy.py: eval set location, peer runners)
+
+TOOLS = ("xinwen", "gne", "trafilatura", "lxml")
+# xinwen's time divided by the tool's must stay at or under this.
+TARGETS = {"gne": 1 / 4, "trafilatura": 1 / 8, "lxml": 8.0}
+TARGET_TEXT = {"gne": "≤ 0.25", "trafilatura": "≤ 0.125", "lxml": "≤ 8"}
+
+
+# ------------------------------------------------------------------------------ the runners
+def runner(tool: str) -> Callable[[bytes, str, str], object]:
+    """A function (raw bytes, decoded text, url) -> anything, for one tool."""
+    if tool == "xinwen":
+        from crawler.parsers import ParseError, extract
+
+        def run_xinwen(body: bytes, text: str, url: str) -> object:
+            try:
+                return extract(body, url)
+            except ParseError:
+                return None
+
+        return run_xinwen
+    if tool == "gne":
+        from gne import GeneralNewsExtractor
+
+        extractor = GeneralNewsExtractor()
+        return lambda body, text, url: extractor.extract(text)
+    if tool == "trafilatura":
+        import trafilatura
+
+        def run_trafilatura(body: bytes, text: str, url: str) -> object:
+            return trafilatura.bare_extraction(
+                text,
+                url=url if url.startswith("http") else None,
+                with_metadata=True,
+                date_extraction_params=accuracy.TRAFILATURA_DATE_PARAMS,
+            )
+
+        return run_trafilatura
+    if tool == "lxml":
+        import lxml.html
+
+        return lambda body, text, url: lxml.html.document_fromstring(text)
+    raise ValueError(tool)
+
+
+def load_pages(directory: Path) -> list[tuple[bytes, str, str]]:
+    pages = []
+    for item in accuracy.load_truth(directory):
+        body = (directory / item["file"]).read_bytes()
+        pages.append((body, accuracy.decode_for_peer(body), accuracy.page_url(item, directory)))
+    return pages
+
+
+def steady_state(tool: str, pages: list, rounds: int) -> float:
+    """Median ms per page over `rounds` rounds, after one warm-up round."""
+    run = runner(tool)
+    for body, text, url in pages:  # warm-up
+        run(body, text, url)
+    totals = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for body, text, url in pages:
+            run(body, text, url)
+        totals.append(time.perf_counter() - started)
+    return statistics.median(totals) * 1000 / len(pages)
+
+
+def first_call(tool: str, directory: Path) -> dict[str, float]:
+    """Import and first-call cost in a fresh interpreter (nothing shared with other tools)."""
+    completed = subprocess.run(
+        [sys.executable, __file__, "--cold", tool, "--eval-dir", str(directory)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def cold(tool: str, directory: Path) -> None:
+    """Child mode of first_call: print {"import_ms", "first_ms", "second_ms"}."""
+    pages = load_pages(directory)
+    started = time.perf_counter()
+    run = runner(tool)
+    imported = time.perf_counter()
+    run(*pages[0])
+    first = time.perf_counter()
+    run(*pages[1])
+    second = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - started) * 1000,
+                "first_ms": (first - imported) * 1000,
+                "second_ms": (second - first) * 1000,
+            }
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ whole process
+FLOOR_SCRIPT = """
+import sys, os, lxml.html
+def decode(body):
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030", errors="replace")
+folder = sys.argv[1]
+for name in sorted(os.listdir(folder)):
+    with open(os.path.join(folder, name), "rb") as handle:
+        lxml.html.document_fromstring(decode(handle.read()))
+"""
+
+
+def xinwen_command() -> list[str]:
+    script = Path(sys.executable).with_name("xinwen")
+    if script.exists():
+        return [str(script), "extract"]
+    return [sys.executable, "-c", "import sys; from crawler.cli import main; sys.exit(main())"]
+
+
+def whole_process(directory: Path, copies: int) -> dict:
+    """`xinwen extract` over copies x the pages vs a subprocess parsing them with lxml."""
+    files = sorted(p for p in (directory / "pages").iterdir() if p.is_file())
+    with tempfile.TemporaryDirectory(prefix="xinwen-speed-") as tmp:
+        folder = Path(tmp, "pages")
+        folder.mkdir()
+        for copy in range(copies):
+            for path in files:
+                shutil.copyfile(path, folder / f"{copy:02d}-{path.name}")
+        count = len(files) * copies
+
+        def timed(command: list[str]) -> tuple[float, int]:
+            started = time.perf_counter()
+            done = subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+            )
+            return time.perf_counter() - started, done.returncode
+
+        env_python = [sys.executable]
+        startup, _ = timed([*env_python, "-c", "pass"])
+        floor, _ = timed([*env_python, "-c", FLOOR_SCRIPT, str(folder)])
+        xinwen, status = timed([*xinwen_command(), str(folder)])
+        single, _ = timed([*xinwen_command(), str(files[0])])
+    return {
+        "files": count,
+        "python_startup_s": startup,
+        "floor_s": floor,
+        "xinwen_s": xinwen,
+        "xinwen_status": status,
+        "xinwen_one_file_s": single,
+    }
+
+
+# ------------------------------------------------------------------------------ printing
+def verdict(tool: str, ratio: float) -> str:
+    return "ok" if ratio <= TARGETS[tool] else "MISSED"
+
+
+def report(result: dict) -> str:
+    lines = [
+        f"speed: {result['pages']} pages from {result['eval_dir']}, {result['rounds']} rounds, "
+        f"{result['date']}, {result['machine']}",
+        "",
+        "| tool | steady ms/page | import ms | first call ms | xinwen ratio | target |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    steady, firsts = result["steady_ms"], result["first_call"]
+    for tool in result["tools"]:
+        cold_cost = firsts.get(tool, {})
+        ratio = ""
+        target = ""
+        if tool != "xinwen" and "xinwen" in steady:
+            value = steady["xinwen"] / steady[tool]
+            ratio = f"{value:.3f}"
+            target = f"{TARGET_TEXT[tool]} {verdict(tool, value)}"
+        lines.append(
+            f"| {tool} | {steady[tool]:.2f} | {cold_cost.get('import_ms', 0):.0f} | "
+            f"{cold_cost.get('first_ms', 0):.1f} | {ratio} | {target} |"
+        )
+    process = result.get("process")
+    if process:
+        n = process["files"]
+        per_x = process["xinwen_s"] * 1000 / n
+        per_f = process["floor_s"] * 1000 / n
+        ratio = process["xinwen_s"] / process["floor_s"]
+        lines += [
+            "",
+            f"whole process, {n} files (python start-up alone {process['python_startup_s']:.2f} s):",
+            "",
+            "| command | total s | ms/page |",
+            "| --- | --- | --- |",
+            f"| xinwen extract DIR (exit {process['xinwen_status']}) | {process['xinwen_s']:.2f} "
+            f"| {per_x:.2f} |",
+            f"| python + lxml parse of each file | {process['floor_s']:.2f} | {per_f:.2f} |",
+            f"| xinwen extract ONE_FILE | {process['xinwen_one_file_s']:.2f} | |",
+            "",
+            f"whole process: xinwen/lxml ratio {ratio:.2f} (target ≤ 8: "
+            f"{'ok' if ratio <= 8 else 'MISSED'})",
+        ]
+    if "xinwen" in steady:
+        parts = [
+            f"{tool} {steady['xinwen'] / steady[tool]:.3f}"
+            for tool in result["tools"]
+            if tool != "xinwen"
+        ]
+        lines.append(f"speed: xinwen {steady['xinwen']:.2f} ms/page; ratio to " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tools", default=",".join(TOOLS), help=",".join(TOOLS))
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per tool")
+    parser.add_argument("--copies", type=int, default=6, help="copies of the set (whole process)")
+    parser.add_argument("--eval-dir", help="folder with truth.jsonl and pages/")
+    parser.add_argument("--no-process", action="store_true", help="skip the whole-process run")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--cold", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    directory = accuracy.eval_dir(args.eval_dir)
+    if directory is None:
+        print("evaluation set not found: set XINWEN_EVAL_DIR or use --eval-dir", file=sys.stderr)
+        return 2
+    if args.cold:
+        cold(args.cold, directory)
+        return 0
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = [t for t in tools if t not in TOOLS]
+    if unknown:
+        parser.error(f"unknown tools: {unknown}; choose from {', '.join(TOOLS)}")
+    pages = load_pages(directory)
+    result: dict = {
+        "eval_dir": str(directory),
+        "pages": len(pages),
+        "rounds": args.rounds,
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "tools": tools,
+        "first_call": {tool: first_call(tool, directory) for tool in tools},
+        "steady_ms": {tool: steady_state(tool, pages, args.rounds) for tool in tools},
+    }
+    if not args.no_process and "xinwen" in tools:
+        result["process"] = whole_process(directory, args.copies)
+    print(json.dumps(result, indent=1) if args.json else report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
