@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import glob
 import gzip
 import json
@@ -68,6 +69,7 @@ class ArchiveStats:
     skipped_non_200: int = 0
     skipped_other_records: int = 0  # request, metadata, warcinfo, revisit … records
     skipped_too_large: int = 0
+    skipped_list_pages: int = 0  # channel / list pages of a profiled site (not articles)
     unreadable: Counter[str] = field(default_factory=Counter)  # path -> errors
 
 
@@ -315,6 +317,24 @@ def dump_record(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
+@functools.cache
+def _site_profiles() -> list:
+    from crawler.spiders.site import SITES_DIR, SiteConfig
+
+    return [SiteConfig.load(path.stem) for path in sorted(SITES_DIR.glob("*.toml"))]
+
+
+def is_profiled_non_article(url: str) -> bool:
+    """A page of a profiled site whose URL the profile does not call an article (a channel
+    or list page that a crawl fetched only for its links): not a record when re-extracting."""
+    if not url.startswith(("http://", "https://")):
+        return False
+    for profile in _site_profiles():
+        if profile.on_site(url):
+            return not profile.is_article(url)
+    return False
+
+
 def run_extract(
     paths: list[str] | argparse.Namespace,
     url: str | None = None,
@@ -329,7 +349,8 @@ def run_extract(
     from pydantic import ValidationError
 
     from crawler.budget import DEFAULT_BUDGET_SECONDS, time_budget
-    from crawler.parsers import ParseError, extract
+    from crawler.parsers import ParseError, extract_page, merge_pages
+    from crawler.parsers.pagination import MAX_PAGES as MAX_ARTICLE_PAGES
     from pipelines.schema import Article
 
     if isinstance(paths, argparse.Namespace):
@@ -361,30 +382,57 @@ def run_extract(
         rejected["unreadable"] += 1
         report(path, reason)
 
+    # Multi-page articles: pages waiting for their continuation, keyed by the next page's URL
+    # (an archive written by a crawl holds page 1 before page 2). Bounded by MAX_ARTICLE_PAGES.
+    waiting: dict[str, tuple[list[dict], str]] = {}
+
+    def emit(pages: list[dict], source_name: str) -> None:
+        nonlocal records
+        try:
+            article = Article.model_validate(merge_pages(pages))
+        except ValidationError as exc:
+            key, reason = _validation_reason(exc)
+            rejected[key] += 1
+            report(source_name, reason)
+            return
+        out.write(dump_record(article.model_dump(mode="json")) + "\n")
+        records += 1
+
     try:
         for page in iter_pages(paths, stats, url=url, stdin=stdin, on_error=on_unreadable):
             if progress is not None:
                 progress.update(1)
+            earlier, first_name = waiting.pop(page.url, ([], page.source_name))
+            if not earlier and is_profiled_non_article(page.url):
+                stats.skipped_list_pages += 1
+                continue
             try:
                 with time_budget(DEFAULT_BUDGET_SECONDS):
-                    fields = extract(page.body, page.url, page.http_charset)
+                    fields, next_url = extract_page(page.body, page.url, page.http_charset)
                 fields["fetched_at"] = page.fetched_at or now_utc()
-                article = Article.model_validate(fields)
             except ParseError as exc:
                 rejected[exc.reason] += 1
                 report(page.source_name, str(exc))
-                continue
-            except ValidationError as exc:
-                key, reason = _validation_reason(exc)
-                rejected[key] += 1
-                report(page.source_name, reason)
+                if earlier:
+                    emit(earlier, first_name)
                 continue
             except Exception as exc:  # a parser bug must not lose the rest of an archive
                 rejected["parser error"] += 1
                 report(page.source_name, f"parser error: {type(exc).__name__}: {exc}")
+                if earlier:
+                    emit(earlier, first_name)
                 continue
-            out.write(dump_record(article.model_dump(mode="json")) + "\n")
-            records += 1
+            pages = [*earlier, fields]
+            if (
+                next_url
+                and next_url not in {p["url"] for p in pages}
+                and len(pages) < MAX_ARTICLE_PAGES
+            ):
+                waiting[next_url] = (pages, first_name)
+                continue
+            emit(pages, first_name)
+        for pages, first_name in waiting.values():  # continuations not in the archive
+            emit(pages, first_name)
     except BrokenPipeError:  # `xinwen extract big.warc.gz | head`: stop quietly
         _silence_broken_stdout(out)
         return 1 if failed else 0
@@ -426,6 +474,7 @@ def summary_line(records: int, rejected: Counter[str], stats: ArchiveStats) -> s
         (stats.skipped_non_html, "non-HTML"),
         (stats.skipped_non_200, "non-200"),
         (stats.skipped_too_large, "too large"),
+        (stats.skipped_list_pages, "list pages"),
         (stats.skipped_other_records, "non-response records"),
     ]
     text += "; skipped " + ", ".join(f"{n} {label}" for n, label in skipped)

@@ -147,7 +147,7 @@ class WarcWriterExtension:
         settings = crawler.settings
         path = settings.get("XINWEN_WARC_PATH")
         if not path or not settings.getbool("XINWEN_WARC_ENABLED", True):
-            raise NotConfigured("XINWEN_WARC_PATH is not set")
+            raise NotConfigured  # no message: Scrapy would log a warning for a normal state
         ext = cls(str(path), stats=crawler.stats)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)

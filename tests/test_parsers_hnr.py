@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.parsers import extract
+from crawler.parsers import extract_page, merge_pages
 from crawler.parsers.page import body_fingerprint
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hnr"
@@ -42,10 +42,21 @@ def _charset(content_type: str | None) -> str | None:
 _CACHE: dict[str, dict] = {}
 
 
+BY_URL = {page["url"]: page for page in MANIFEST["pages"]}
+
+
 def _extracted(page: dict) -> dict:
+    """The page's record, its continuation pages merged in as the spider does."""
     if page["url"] not in _CACHE:
-        body = (FIXTURES / page["file"]).read_bytes()
-        _CACHE[page["url"]] = extract(body, page["url"], http_charset=_charset(page["content_type"]))
+        pages, current = [], page
+        while current is not None:
+            body = (FIXTURES / current["file"]).read_bytes()
+            fields, next_url = extract_page(
+                body, current["url"], http_charset=_charset(current["content_type"])
+            )
+            pages.append(fields)
+            current = BY_URL.get(next_url) if next_url else None
+        _CACHE[page["url"]] = merge_pages(pages)
     return _CACHE[page["url"]]
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from crawler.parsers.generic import GenericParser
 from crawler.parsers.page import Page, ParseError, body_fingerprint
+from crawler.parsers.pagination import merge_pages, next_page_url
 from crawler.parsers.urls import registrable_domain
 
-__all__ = ["SITE_PARSERS", "ParseError", "extract", "parser_for"]
+__all__ = ["SITE_PARSERS", "ParseError", "extract", "extract_page", "merge_pages", "parser_for"]
 
 
 def _site_parsers() -> dict[str, type[GenericParser]]:
@@ -26,14 +27,15 @@ def parser_for(url: str) -> type[GenericParser]:
     return SITE_PARSERS.get(registrable_domain(url) or "", GenericParser)
 
 
-def extract(
+def extract_page(
     body: bytes,
     url: str,
     http_charset: str | None = None,
     parser: type[GenericParser] | None = None,
-) -> dict:
-    """Record fields of one page (everything but `fetched_at`). Raises ParseError when the
-    bytes are not an HTML page; a page without a body still returns fields (validation decides)."""
+) -> tuple[dict, str | None]:
+    """Record fields of one page and the URL of the article's next page (None on the last or
+    only page). Raises ParseError when the bytes are not an HTML page; a page without a body
+    still returns fields (validation decides)."""
     page = Page(body, url, http_charset)
     parser_class = parser or parser_for(url)
     fields = parser_class(page).fields()
@@ -45,4 +47,14 @@ def extract(
         "language": "zh",
         "fingerprint": body_fingerprint(fields["body"] or ""),
     }
-    return record
+    return record, next_page_url(page)
+
+
+def extract(
+    body: bytes,
+    url: str,
+    http_charset: str | None = None,
+    parser: type[GenericParser] | None = None,
+) -> dict:
+    """Record fields of one page (everything but `fetched_at`); see `extract_page`."""
+    return extract_page(body, url, http_charset, parser)[0]

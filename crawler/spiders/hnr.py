@@ -21,13 +21,16 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
-from crawler.parsers import ParseError, extract
+from crawler.budget import DEFAULT_BUDGET_SECONDS, time_budget
+from crawler.parsers import ParseError, extract_page, merge_pages
+from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
 from crawler.spiders.site import SiteConfig
 from pipelines.quarantine import RejectedPage
 
 CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 ARTICLE_PRIORITY = 10
+MAX_ARTICLE_PAGES = PAGINATION_MAX_PAGES  # a pager that never ends is a bug, not an article
 
 # Offline mode (`XINWEN_OFFLINE_ENABLED`) serves pages from a loopback mirror: no need to wait.
 OFFLINE_SETTINGS = {"AUTOTHROTTLE_START_DELAY": 0.0, "DOWNLOAD_DELAY": 0.0}
@@ -196,24 +199,56 @@ class SiteSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        """An article page: one record (or a rejected page), then related article links."""
+        """An article page: one record (or a rejected page), then related article links. An
+        article split over several pages is fetched page by page and merged into one record."""
         self._stat("pages/article")
+        pages: list[dict] = response.meta.get("xinwen_pages", [])
+        budget = self.settings.getfloat("XINWEN_PAGE_TIME_BUDGET", DEFAULT_BUDGET_SECONDS)
         try:
-            fields = extract(response.body, response.url, http_charset=http_charset(response))
+            with time_budget(budget):
+                fields, next_url = extract_page(
+                    response.body, response.url, http_charset=http_charset(response)
+                )
         except ParseError as exc:
+            if pages:  # a later page failed: keep what the earlier pages said
+                self._stat("multipage/incomplete")
+                yield from self.article_record(merge_pages(pages))
             yield RejectedPage(response.url, exc.reason, [exc.detail] if exc.detail else [])
             return
         fields["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        days = published_range(fields.get("published_at"))
-        if days and not self.in_window(*days):
-            self._stat("skipped/out_of_window")
+        pages = [*pages, fields]
+        seen = {page["url"] for page in pages}
+        if next_url and next_url not in seen and len(pages) < MAX_ARTICLE_PAGES:
+            self._stat("multipage/followed")
+            yield scrapy.Request(
+                next_url,
+                callback=self.parse_article,
+                errback=self.article_page_failed,
+                priority=ARTICLE_PRIORITY + 1,
+                meta={"xinwen_pages": pages},
+            )
         else:
-            yield fields
+            yield from self.article_record(merge_pages(pages))
         for url, _text in self.links(response):
             if self.site.is_article(url):
                 request = self.article_request(url)
                 if request is not None:
                     yield request
+
+    def article_record(self, fields: dict) -> Iterator[dict]:
+        days = published_range(fields.get("published_at"))
+        if days and not self.in_window(*days):
+            self._stat("skipped/out_of_window")
+        else:
+            yield fields
+
+    def article_page_failed(self, failure) -> Iterator[dict]:
+        """A later page of a multi-page article could not be fetched: the earlier pages still
+        make a record (counted as incomplete)."""
+        pages = failure.request.meta.get("xinwen_pages", [])
+        if pages:
+            self._stat("multipage/incomplete")
+            yield from self.article_record(merge_pages(pages))
 
 
 def url_key(url: str) -> str:
