@@ -79,3 +79,10 @@ XINWEN_ALLOWED_ADDRESSES = []
 XINWEN_WARC_PATH = None
 # Seconds one page's extraction may take before it is quarantined ("time budget exceeded").
 XINWEN_PAGE_TIME_BUDGET = 10.0
+# Crawl-level failures (crawler/failures.py): 404/500, timeouts, redirect loops, truncated and
+# oversized downloads, refused addresses and parser errors become quarantined pages with a reason.
+XINWEN_FAILURES_ENABLED = True
+# Full tracebacks in the log (off: one line per error; LOG_LEVEL=DEBUG shows them anyway).
+XINWEN_LOG_TRACEBACKS = False
+SPIDER_MIDDLEWARES = {"crawler.failures.FailuresMiddleware": 45}
+DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.failures.RedirectLoopMiddleware": 610}
