@@ -86,3 +86,5 @@ XINWEN_FAILURES_ENABLED = True
 XINWEN_LOG_TRACEBACKS = False
 SPIDER_MIDDLEWARES = {"crawler.failures.FailuresMiddleware": 45}
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.failures.RedirectLoopMiddleware": 610}
+# A page that still fails after its retries is quarantined with a reason: a warning, not an error.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"

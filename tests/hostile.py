@@ -6,6 +6,7 @@ page still holds an article, False when the right answer is a clear refusal.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import zlib
@@ -146,3 +147,205 @@ def write_corpus(folder: Path) -> list[tuple[HostileCase, Path]]:
 
 def as_stream(case: HostileCase) -> io.BytesIO:
     return io.BytesIO(case.body)
+
+
+# ----------------------------------------------------------------------------------------------
+# Crawl-level cases: served by a hostile loopback server (`HostileServer`) to a real crawl of the
+# `hostile` spider (tests/hostile_settings.py, `crawler.failures`, `crawler.safety`).
+
+DAY = "20220422"
+SLOW_SECONDS = 10.0  # the crawl runs with DOWNLOAD_TIMEOUT=4
+HUGE_BYTES = 17 * 1024 * 1024  # over DOWNLOAD_MAXSIZE (16 MiB)
+
+
+@dataclass(frozen=True)
+class CrawlCase:
+    path: str
+    reason: str | None  # what the quarantine says; None: a record comes out
+    what: str
+
+
+CRAWL_CASES = [
+    CrawlCase(f"/a/{DAY}/1.html", None, "a good article"),
+    CrawlCase(f"/a/{DAY}/2.html", None, "another good article"),
+    CrawlCase(f"/a/{DAY}/404.html", "http 404", "404 Not Found"),
+    CrawlCase(f"/a/{DAY}/500.html", "http 500", "500 Internal Server Error (retried first)"),
+    CrawlCase(f"/a/{DAY}/slow.html", "timeout", "the server never answers in time"),
+    CrawlCase(f"/a/{DAY}/loop.html", "redirect loop", "A → B → A"),
+    CrawlCase(f"/a/{DAY}/chain.html", "too many redirects", "an endless chain of new URLs"),
+    CrawlCase(f"/a/{DAY}/truncated.html", "truncated download", "Content-Length > body"),
+    CrawlCase(f"/a/{DAY}/huge.html", "too large", "Content-Length over DOWNLOAD_MAXSIZE"),
+    CrawlCase(f"/a/{DAY}/huge-stream.html", "too large", "17 MB without Content-Length"),
+    CrawlCase(f"/a/{DAY}/metadata.html", "refused: private address", "redirect to 169.254.169.254"),
+    CrawlCase(
+        f"/a/{DAY}/rebind.html",
+        "refused: private address",
+        "redirect to a name for 169.254.169.254",
+    ),
+]
+
+# Corpus pages also served as articles of the crawl (the 10 MB page is left to the parser tests).
+CRAWLED_CORPUS = [c for c in cases() if c.name != "ten-megabytes"]
+
+ON_SITE_HOST = "news.hostile.test"  # resolves to 127.0.0.1 (HostileResolver)
+REBIND_HOST = "meta.hostile.test"  # resolves to 169.254.169.254
+OFF_SITE_HOST = "evil.example"  # resolves to 127.0.0.1 too: a request would reach the server
+FAKE_ADDRESSES = {
+    ON_SITE_HOST: "127.0.0.1",
+    OFF_SITE_HOST: "127.0.0.1",
+    REBIND_HOST: "169.254.169.254",
+}
+
+
+def article_page(title: str, lead: str) -> bytes:
+    return (
+        ARTICLE.replace("郑州新建公园游园120个", title)
+        .replace("今年以来，郑州市新建公园游园一百二十个", lead)
+        .encode("utf-8")
+    )
+
+
+def list_page(port: int) -> bytes:
+    """A list page linking every case, plus links a crawler must not follow or must survive."""
+    links = [c.path for c in CRAWL_CASES]
+    links += [f"/a/{DAY}/hostile-{c.name}.html" for c in CRAWLED_CORPUS]
+    links += [
+        "javascript:void(0)",
+        "javascript:location.href='/a/20220422/js.html'",
+        "mailto:editor@hostile.test",
+        "http://[::1",
+        f"http://{ON_SITE_HOST}:99999/a/{DAY}/badport.html",
+        f"/a/{DAY}/nul\x00byte.html",
+        f"/a/{DAY}/" + "x" * 5000 + ".html",
+        f"http://{OFF_SITE_HOST}:{port}/a/{DAY}/offsite.html",
+        "http://",
+        "//",
+        "   ",
+    ]
+    anchors = "\n".join(f'<a href="{href}">链接{i}</a>' for i, href in enumerate(links))
+    return (
+        "<html><head><meta charset='utf-8'><title>列表_映象网</title></head><body>"
+        f"{anchors}</body></html>"
+    ).encode()
+
+
+class HostileServer:
+    """A threaded loopback HTTP server answering every path of `CRAWL_CASES` and the corpus.
+
+    Records the (Host header, path) of every request in `requests`."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        corpus = {f"/a/{DAY}/hostile-{c.name}.html": c.body for c in CRAWLED_CORPUS}
+        owner = self
+        self.requests: list[tuple[str, str]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, format, *args):  # quiet
+                return
+
+            def _send(self, status, body=b"", headers=None):
+                self.send_response(status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+                if "Content-Length" not in headers and body is not None:
+                    headers["Content-Length"] = str(len(body))
+                for name, value in headers.items():
+                    if value is not None:
+                        self.send_header(name, value)
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._route()
+
+            def _route(self):
+                path = self.path.split("?", 1)[0]
+                if "://" in path:  # absolute-form (a proxy request): keep the path only
+                    path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
+                owner.requests.append((self.headers.get("Host", ""), self.path))
+                port = self.server.server_address[1]
+                base = f"http://{ON_SITE_HOST}:{port}"
+                if path == "/robots.txt":
+                    return self._send(
+                        200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"}
+                    )
+                if path == "/list/":
+                    return self._send(200, list_page(port))
+                if path == f"/a/{DAY}/1.html":
+                    return self._send(
+                        200, article_page("郑州新建公园游园120个", "今年以来，郑州市新建公园")
+                    )
+                if path == f"/a/{DAY}/2.html":
+                    return self._send(
+                        200, article_page("洛阳牡丹文化节开幕", "洛阳牡丹文化节今日开幕，游客众多")
+                    )
+                if path == f"/a/{DAY}/404.html":
+                    return self._send(404, b"<html><body>not found</body></html>")
+                if path == f"/a/{DAY}/500.html":
+                    return self._send(500, b"<html><body>oops</body></html>")
+                if path == f"/a/{DAY}/slow.html":
+                    import time
+
+                    time.sleep(SLOW_SECONDS)
+                    return self._send(200, article_page("迟到的新闻", "迟到的正文内容"))
+                if path == f"/a/{DAY}/loop.html":
+                    return self._send(302, b"", {"Location": f"{base}/a/{DAY}/loop2.html"})
+                if path == f"/a/{DAY}/loop2.html":
+                    return self._send(302, b"", {"Location": f"/a/{DAY}/loop.html"})
+                if path == f"/a/{DAY}/chain.html":
+                    n = int(self.path.rsplit("n=", 1)[1]) if "n=" in self.path else 0
+                    return self._send(302, b"", {"Location": f"/a/{DAY}/chain.html?n={n + 1}"})
+                if path == f"/a/{DAY}/truncated.html":
+                    body = article_page("被截断的新闻", "这篇新闻在传输中被截断")
+                    self._send(200, None, {"Content-Length": str(len(body) * 3)})
+                    self.wfile.write(body)
+                    return None
+                if path == f"/a/{DAY}/huge.html":
+                    self._send(200, None, {"Content-Length": str(HUGE_BYTES)})
+                    self.wfile.write(b"<html>" + b" " * 1024)
+                    return None
+                if path == f"/a/{DAY}/huge-stream.html":
+                    self._send(200, None)
+                    chunk = b"<p>" + "很长的页面".encode() * 4000 + b"</p>\n"
+                    for _ in range(HUGE_BYTES // len(chunk) + 1):
+                        self.wfile.write(chunk)
+                    return None
+                if path == f"/a/{DAY}/metadata.html":
+                    return self._send(
+                        302, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}
+                    )
+                if path == f"/a/{DAY}/rebind.html":
+                    return self._send(
+                        302, b"", {"Location": f"http://{REBIND_HOST}:{port}/latest/"}
+                    )
+                if path in corpus:
+                    return self._send(200, corpus[path])
+                return self._send(404, b"")
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):  # a client hung up: not news
+                return
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://{ON_SITE_HOST}:{self.port}"
+
+    def __enter__(self) -> HostileServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
