@@ -15,16 +15,20 @@ __all__ = ["SITE_PARSERS", "ParseError", "extract", "extract_page", "merge_pages
 
 
 def _site_parsers() -> dict[str, type[GenericParser]]:
-    from crawler.parsers.hnr_cn import HnrParser
+    """Domain -> parser, from the `parser` keys of the site profiles (crawler/sites/*.toml)."""
+    from crawler.parsers.registry import site_parsers
 
-    return {"hnr.cn": HnrParser}
+    return site_parsers()
 
 
 SITE_PARSERS: dict[str, type[GenericParser]] = _site_parsers()
 
 
 def parser_for(url: str) -> type[GenericParser]:
-    return SITE_PARSERS.get(registrable_domain(url) or "", GenericParser)
+    """The parser of the URL's most specific profiled domain, else the generic parser."""
+    from crawler.parsers.registry import lookup
+
+    return lookup(SITE_PARSERS, url)
 
 
 def extract_page(

@@ -41,6 +41,9 @@ class SiteConfig:
     list_pattern: re.Pattern[str]
     next_page_texts: list[str] = field(default_factory=list)
     follow_channels: bool = False
+    # Sitemaps (XML, sitemap indexes, .gz) and RSS/Atom feeds that list the site's articles.
+    sitemaps: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, name: str, sites_dir: Path = SITES_DIR) -> SiteConfig:
@@ -59,6 +62,8 @@ class SiteConfig:
             list_pattern=re.compile(data["list"]["pattern"]),
             next_page_texts=list(data.get("next_page_texts", [])),
             follow_channels=bool(data.get("start", {}).get("follow_channels", False)),
+            sitemaps=list(data.get("sitemaps", [])),
+            feeds=list(data.get("feeds", [])),
         )
 
     def start_urls(self, channels: str | None = None) -> list[str]:
