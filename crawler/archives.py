@@ -324,14 +324,14 @@ def _site_profiles() -> list:
     return [SiteConfig.load(path.stem) for path in sorted(SITES_DIR.glob("*.toml"))]
 
 
-def is_profiled_non_article(url: str) -> bool:
-    """A page of a profiled site whose URL the profile does not call an article (a channel
-    or list page that a crawl fetched only for its links): not a record when re-extracting."""
+def is_profiled_list_page(url: str) -> bool:
+    """A channel or list page of a profiled site (a crawl fetched it only for its links): not
+    a record when re-extracting an archive."""
     if not url.startswith(("http://", "https://")):
         return False
     for profile in _site_profiles():
         if profile.on_site(url):
-            return not profile.is_article(url)
+            return profile.is_list(url)
     return False
 
 
@@ -403,7 +403,7 @@ def run_extract(
             if progress is not None:
                 progress.update(1)
             earlier, first_name = waiting.pop(page.url, ([], page.source_name))
-            if not earlier and is_profiled_non_article(page.url):
+            if not earlier and url is None and is_profiled_list_page(page.url):
                 stats.skipped_list_pages += 1
                 continue
             try:
