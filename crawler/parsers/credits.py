@@ -24,7 +24,7 @@ from crawler.parsers.patterns import (
 EDITOR_ROLE_WORDS = tuple(EDITOR_ROLES)
 _SEPARATORS_RE = re.compile(r"[、,，;；\u3000\s]+")
 # Slashes and colons glued to words become their own tokens: 文/张三 -> 文 / 张三.
-_SLASH_RE = re.compile(r"\s*([/／|｜])\s*")
+_SLASH_RE = re.compile(r"(?<!\s)\s*([/／|｜])\s*")  # (?<!\s): linear on long blanks
 _PHOTO_AND_TEXT_RE = re.compile(r"文\s*[/／]\s*图")
 _TRAILING_WORDS_RE = re.compile(r"(?:报道|采写|整理|编译|综合报道|发自\S{0,6})$")
 # A role glued to the name that follows it: 本报记者罗科苏盈, 记者惠禾.

@@ -681,7 +681,7 @@ def split_keywords(text: str | None) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) <= 20))
 
 
-BREADCRUMB_SPLIT_RE = re.compile(r"\s*(?:>|＞|›|»|/|→|-&gt;|>>)\s*")
+BREADCRUMB_SPLIT_RE = re.compile(r"(?<!\s)\s*(?:>|＞|›|»|/|→|-&gt;|>>)\s*")  # linear: (?<!\s)
 BREADCRUMB_DROP = frozenset(
     {"首页", "当前位置", "您的位置", "正文", "网站首页", "主页", "返回首页", "当前位置:"}
 )

@@ -28,7 +28,7 @@ from crawler.parsers.page import clean_text
 # A printed label in front of a value: "来源：河南日报", "作者:张三", "责任编辑：李四".
 LABEL_RE = re.compile(r"^\s*(?:来源|来自|稿源|作者|记者|编辑|责任编辑|责编)\s*[:：]\s*")
 # Brackets around a credit line printed on its own: "（记者 张三）", "(通讯员 李四)".
-CREDIT_BRACKETS_RE = re.compile(r"^[(（\[【]\s*|\s*[)）\]】]$")
+CREDIT_BRACKETS_RE = re.compile(r"^[(（\[【]\s*|(?<!\s)\s*[)）\]】]$")  # (?<!\s): linear
 
 
 def strip_label(text: str | None) -> str | None:
