@@ -19,6 +19,7 @@ EARLIEST_YEAR = 1990
 # Full-width digits and punctuation to ASCII, one character for one, so that match positions
 # in the folded text are positions in the printed text.
 FULLWIDTH_FOLD = str.maketrans("０１２３４５６７８９：－．／\u3000", "0123456789:-./ ")
+_FULLWIDTH_RE = re.compile("[０-９：－．／\u3000]")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def match_to_time(
 def find_times(text: str, now: datetime | None = None) -> list[tuple[int, PublishTime]]:
     """Every plausible date/time in `text`, with its position."""
     found = []
-    folded = text.translate(FULLWIDTH_FOLD)
+    # Folding looks every character up in a dict: only worth it when there is one to fold.
+    folded = text.translate(FULLWIDTH_FOLD) if _FULLWIDTH_RE.search(text) else text
     for pattern in (DATE_TIME_RE, US_DATE_TIME_RE):
         for match in pattern.finditer(folded):
             parsed = match_to_time(match, now, printed=text)

@@ -66,7 +66,8 @@ def _mostly_utf8(sample: bytes) -> bool:
     multi-byte sequences, so many valid ones and few failures mean UTF-8 with damage."""
     text = sample.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    # Characters above 0x7F: the ones an ASCII encoding drops (counted in C, not per character).
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
     return good >= 20 and bad <= good * 0.25
 
 
@@ -100,13 +101,24 @@ def detect_encoding(body: bytes, http_charset: str | None = None) -> str:
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# Encodings in which a control character can only come from the same control byte (multi-byte
+# sequences never decode to one), so that bytes without control bytes need no text scan.
+_ASCII_SAFE = frozenset({"utf-8", "gb18030"})
 
 
 def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
     """Return (text, encoding). Never raises on bytes: invalid runs become U+FFFD and control
     characters (NUL included), which lxml refuses, are removed."""
-    encoding = detect_encoding(body, http_charset)
-    text = body.decode(encoding, errors="replace")
+    try:
+        # Fast path, the same answer as detect_encoding's: bytes that are clean UTF-8 from end
+        # to end (a UTF-16 BOM never is) are decoded once, not sampled first.
+        text, encoding = body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        encoding = detect_encoding(body, http_charset)
+        text = body.decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
+    if encoding in _ASCII_SAFE and len(body.translate(None, _CONTROL_BYTES)) == len(body):
+        return text, encoding  # no control byte, hence no control character: nothing to remove
     return _CONTROL_RE.sub("", text), encoding

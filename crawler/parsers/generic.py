@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+import lxml.etree
 import lxml.html
 
 from crawler.parsers import patterns as P
@@ -108,6 +109,18 @@ NEGATIVE_WORDS = (
 )
 NEGATIVE_EXACT = frozenset({"ad", "ads", "hot", "side", "tag", "foot", "rank"})
 CLASS_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
+BREAK_TAGS = BLOCK_TAGS | {"br"}
+_SKIPPED = None  # text_lines: the link state of a skipped subtree (never true)
+# The same test as a loop over class_words x NEGATIVE_WORDS, in one regex search: a negative word
+# at a word's start, followed by the word's end when it must match exactly.
+NEGATIVE_MARKER_RE = re.compile(
+    r"(?:^|[\s_\-])(?:"
+    + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w not in NEGATIVE_EXACT)
+    + "|(?:"
+    + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w in NEGATIVE_EXACT)
+    + r")(?![^\s_\-]))"
+)
+_DIGIT_RE = re.compile(r"\d")
 META_TIME_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -124,6 +137,7 @@ META_TIME_KEYS = (
     "date",
 )
 PUNCTUATION = "，。！？；：、“”,.!?;"
+_PUNCTUATION_RE = re.compile("[" + re.escape(PUNCTUATION) + "]")
 
 
 # Lines before the body's first paragraph that still belong to the article's header.
@@ -363,8 +377,8 @@ class GenericParser:
         day_in_url = url_date(self.page.url)
         found: list[TimeCandidate] = []
         for index, line in enumerate(lines):
-            if not any(ch.isdigit() for ch in line.text):
-                continue
+            if not _DIGIT_RE.search(line.text):
+                continue  # the date patterns need ASCII or full-width digits
             for position, time in find_times(line.text):
                 before = line.text[:position][-16:]
                 if len(before.strip()) < 2 and index and len(lines[index - 1].text) <= 16:
@@ -553,8 +567,10 @@ class GenericParser:
 
     def section(self) -> list[str]:
         for node in self.page.xpath(
-            "//*[contains(@class,'crumb') or contains(@class,'position') or contains(@class,'location')"
-            " or contains(@id,'crumb') or contains(@id,'position') or contains(@id,'location')]"
+            # [@class or @id] first: the string tests then run on a few elements, not all.
+            "//*[@class or @id][contains(@class,'crumb') or contains(@class,'position')"
+            " or contains(@class,'location') or contains(@id,'crumb') or contains(@id,'position')"
+            " or contains(@id,'location')]"
         ):
             trail = split_breadcrumb(node.text_content())
             if trail:
@@ -697,44 +713,55 @@ def split_breadcrumb(text: str) -> list[str]:
 def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list[Line]:
     """The printed lines of a subtree (a break at every block boundary and <br>), each with
     the number of its characters that are link text."""
-    pieces: list[tuple[str, bool] | None] = []  # None is a line break
-
-    def walk(element: lxml.html.HtmlElement, in_link: bool) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if skip_negative and tag and is_boilerplate_block(element):
-            if element.tail:
-                pieces.append((element.tail, in_link))
-            return
-        block = tag in BLOCK_TAGS or tag == "br"
-        linked = in_link or tag == "a"
-        if block:
-            pieces.append(None)
-        if element.text and tag:
-            pieces.append((element.text, linked))
-        for child in element:
-            walk(child, linked)
-        if block:
-            pieces.append(None)
-        if element.tail:
-            pieces.append((element.tail, in_link))
-
-    walk(node, False)
-    lines: list[Line] = []
-    current: list[tuple[str, bool]] = []
-
-    def flush() -> None:
-        text = clean_text("".join(t for t, _ in current))
-        if text:
-            linked = sum(len(clean_text(t)) for t, is_link in current if is_link)
-            lines.append(Line(text, min(linked, len(text))))
-        current.clear()
-
-    for piece in pieces:
-        if piece is None:
-            flush()
+    # One pass of start/end events (lxml's iterwalk) instead of a recursive walk: an element
+    # opens and closes a line when it is a block, its text is link text inside an <a>, and its
+    # tail belongs to its parent. A skipped (boilerplate) subtree keeps only its tail.
+    # Line breaks are NUL characters in one joined string (libxml2 text never holds NUL, and NUL
+    # is not white space), so white space is collapsed once for the whole subtree (as
+    # clean_text does), not once per line.
+    pieces: list[str] = []
+    linked_counts: list[int] = []  # per line: characters of link text
+    linked = 0
+    in_link = [False]  # link state of each open element, the parent's last
+    walker = lxml.etree.iterwalk(node, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if tag.__class__ is not str:
+            tag = ""
+        if event == "start":
+            if skip_negative and tag and is_boilerplate_block(element):
+                walker.skip_subtree()
+                in_link.append(_SKIPPED)
+                continue
+            link = in_link[-1] or tag == "a"
+            if tag in BREAK_TAGS:
+                pieces.append("\0")
+                linked_counts.append(linked)
+                linked = 0
+            text = element.text
+            if text and tag:
+                pieces.append(text)
+                if link:
+                    linked += len(clean_text(text))
+            in_link.append(link)
         else:
-            current.append(piece)
-    flush()
+            if in_link.pop() is not _SKIPPED and tag in BREAK_TAGS:
+                pieces.append("\0")
+                linked_counts.append(linked)
+                linked = 0
+            tail = element.tail
+            if tail:
+                pieces.append(tail)
+                if in_link[-1]:
+                    linked += len(clean_text(tail))
+    linked_counts.append(linked)
+    lines: list[Line] = []
+    for text, count in zip(
+        " ".join("".join(pieces).split()).split("\0"), linked_counts, strict=True
+    ):
+        text = text.strip()
+        if text:
+            lines.append(Line(text, min(count, len(text))))
     return lines
 
 
@@ -749,11 +776,12 @@ def class_words(element: lxml.html.HtmlElement) -> list[str]:
 
 
 def is_negative_marker(element: lxml.html.HtmlElement) -> bool:
-    for word in class_words(element):
-        for negative in NEGATIVE_WORDS:
-            if word == negative or (negative not in NEGATIVE_EXACT and word.startswith(negative)):
-                return True
-    return False
+    """A class or id word is, or starts with, a NEGATIVE_WORDS word (exactly for NEGATIVE_EXACT)."""
+    cls = element.get("class")
+    ident = element.get("id")
+    if not cls and not ident:
+        return False
+    return NEGATIVE_MARKER_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
 
 
 def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
@@ -783,12 +811,13 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     for element in tree.iter("p", "div", "td", "section", "article", "font", "span", "pre"):
         if is_boilerplate_block(element):
             continue
-        own = clean_text("".join([element.text or ""] + [c.tail or "" for c in element]))
         if element.tag in {"p", "pre"}:
             own = clean_text(element.text_content())
+        else:
+            own = clean_text("".join([element.text or ""] + [c.tail or "" for c in element]))
         if len(own) < 20:
             continue
-        punct = sum(own.count(ch) for ch in PUNCTUATION)
+        punct = len(_PUNCTUATION_RE.findall(own))  # PUNCTUATION characters, in one C scan
         score = 1 + punct + min(len(own) / 100, 3)
         score *= 1 - link_density(element)
         parent = element.getparent()
@@ -799,7 +828,8 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
             grand = parent.getparent()
             if grand is not None:
                 scores[grand] = scores.get(grand, 0) + score / 2
-    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(e)}
+    inside: dict[lxml.html.HtmlElement, bool] = {}
+    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(e, inside)}
     if not scores:
         return None
     best, best_score = max(scores.items(), key=lambda item: item[1])
@@ -819,10 +849,25 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return best
 
 
-def _inside_boilerplate(element: lxml.html.HtmlElement) -> bool:
-    return any(
-        is_negative_marker(a) for a in element.iterancestors() if a.tag not in {"html", "body"}
-    )
+def _inside_boilerplate(
+    element: lxml.html.HtmlElement, memo: dict[lxml.html.HtmlElement, bool] | None = None
+) -> bool:
+    """An ancestor (not <html>, <body>) has a negative class or id. `memo` keeps the answer for
+    every ancestor visited, so that the blocks of one tree share their ancestors' work."""
+    if memo is None:
+        return any(
+            is_negative_marker(a) for a in element.iterancestors() if a.tag not in {"html", "body"}
+        )
+    parent = element.getparent()
+    if parent is None:
+        return False
+    known = memo.get(parent)
+    if known is None:
+        known = (
+            parent.tag not in {"html", "body"} and is_negative_marker(parent)
+        ) or _inside_boilerplate(parent, memo)
+        memo[parent] = known
+    return known
 
 
 def clean_paragraphs(lines: list[str]) -> list[str]:
