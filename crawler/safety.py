@@ -6,12 +6,19 @@ is explicitly allowed (`XINWEN_ALLOWED_ADDRESSES`, or the offline mirror, which 
 It checks after DNS resolution, through the same caching resolver Scrapy connects with, so a name
 that points at 127.0.0.1 or 169.254.169.254 is refused as surely as the literal address.
 Redirects pass through it again, so a public page cannot redirect the crawler inward.
+
+`safe_path_component` / `safe_join` make output paths built from page data (a site, a date)
+safe: no separators, no `..`, nothing outside the output folder.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import re
+import unicodedata
+from os import PathLike
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -98,3 +105,35 @@ class PrivateAddressGuard:
             if is_forbidden_address(address) and not self._allowed(address, port):
                 self._refuse(request, f"{host} resolves to non-public address {address}")
         return None
+
+
+# -- output paths built from page data ----------------------------------------------------------
+
+_UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
+MAX_COMPONENT = 100
+
+
+def safe_path_component(value: object, fallback: str = "_") -> str:
+    """One file-name segment from page data (a site, a date, a channel): letters, digits (Han
+    included), `.`, `-` and `_` only; no separators, no `..`, no control characters, no leading
+    dot, not a Windows device name, at most 100 characters. Empty results become `fallback`."""
+    text = unicodedata.normalize("NFKC", str(value) if value is not None else "")
+    text = _UNSAFE_CHARS.sub("_", text).strip("._ ")
+    text = text[:MAX_COMPONENT].rstrip("._ ")
+    if not text:
+        return fallback
+    if text.split(".", 1)[0].lower() in _WINDOWS_RESERVED:
+        text = "_" + text
+    return text
+
+
+def safe_join(root: str | PathLike[str], *parts: object) -> Path:
+    """`root/part/part…` with every part made safe; raises ValueError if it would leave root."""
+    base = Path(root).resolve()
+    path = base.joinpath(*(safe_path_component(part) for part in parts)).resolve()
+    if path != base and base not in path.parents:
+        raise ValueError(f"output path {path} leaves {base}")
+    return path
