@@ -15,7 +15,8 @@ there is none, logs the error with a traceback and forgets the page. Here:
   `parser error` rejection the same way instead of a traceback.
 - `RedirectLoopMiddleware` (a downloader middleware) stops a redirect that comes back to a URL of
   its own chain at once (`redirect loop`), instead of after `REDIRECT_MAX_TIMES` hops or a silent
-  drop by the duplicate filter.
+  drop by the duplicate filter, and a redirect off the allowed domains (`redirected off site`),
+  which Scrapy's OffsiteMiddleware would drop without telling anyone.
 - Tracebacks stay out of the user's log: `XINWEN_LOG_TRACEBACKS = False` (the default) shortens any
   logged traceback to its last line (`ValueError: …`), unless `LOG_LEVEL` is `DEBUG`.
 """
@@ -26,7 +27,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from types import MethodType
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -66,6 +67,10 @@ class RedirectLoop(IgnoreRequest):
     """A redirect back to a URL already visited in the same chain."""
 
 
+class RedirectedOffsite(IgnoreRequest):
+    """A redirect to a host outside the spider's allowed domains."""
+
+
 def _short(text: str, limit: int = MAX_DETAIL) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -81,6 +86,8 @@ def failure_reason(failure: Failure, request: Request | None = None) -> tuple[st
         return f"http {status}", f"the server answered HTTP {status}"
     if isinstance(exc, RedirectLoop):
         return "redirect loop", _short(str(exc))
+    if isinstance(exc, RedirectedOffsite):
+        return "redirected off site", _short(str(exc))
     if isinstance(exc, IgnoreRequest):
         message = str(exc)
         if message.startswith("refused:"):
@@ -201,13 +208,28 @@ class FailuresMiddleware:
 
 class RedirectLoopMiddleware:
     """Downloader middleware (before RedirectMiddleware): a redirect to a URL already in its own
-    chain raises `RedirectLoop` at once."""
+    chain raises `RedirectLoop` at once, and a redirect off the spider's allowed domains raises
+    `RedirectedOffsite` (Scrapy's OffsiteMiddleware would drop it without telling the spider)."""
+
+    def __init__(self, crawler: Crawler | None = None) -> None:
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
         if not crawler.settings.getbool("XINWEN_FAILURES_ENABLED", True):
             raise NotConfigured
-        return cls()
+        return cls(crawler)
+
+    def _offsite(self, request: Request, target: str) -> bool:
+        spider = self.crawler.spider if self.crawler is not None else None
+        domains = [d for d in (getattr(spider, "allowed_domains", None) or []) if d]
+        if not domains or request.dont_filter or request.meta.get("allow_offsite"):
+            return False
+        try:
+            host = (urlsplit(target).hostname or "").lower()
+        except ValueError:
+            return True
+        return not any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
@@ -221,6 +243,8 @@ class RedirectLoopMiddleware:
         if target.split("#", 1)[0] in {u.split("#", 1)[0] for u in chain}:
             shown = " → ".join([*chain[-3:], target])
             raise RedirectLoop(f"redirect loop: {shown}")
+        if self._offsite(request, target):
+            raise RedirectedOffsite(f"redirected to {_short(target, 200)}")
         return response
 
 

@@ -182,6 +182,7 @@ CRAWL_CASES = [
         "refused: private address",
         "redirect to a name for 169.254.169.254",
     ),
+    CrawlCase(f"/a/{DAY}/offsite-redirect.html", "redirected off site", "redirect to another site"),
 ]
 
 # Corpus pages also served as articles of the crawl (the 10 MB page is left to the parser tests).
@@ -324,6 +325,9 @@ class HostileServer:
                     return self._send(
                         302, b"", {"Location": f"http://{REBIND_HOST}:{port}/latest/"}
                     )
+                if path == f"/a/{DAY}/offsite-redirect.html":
+                    target = f"http://{OFF_SITE_HOST}:{port}/a/{DAY}/offsite.html"
+                    return self._send(302, b"", {"Location": target})
                 if path in corpus:
                     return self._send(200, corpus[path])
                 return self._send(404, b"")
