@@ -183,6 +183,7 @@ CRAWL_CASES = [
         "redirect to a name for 169.254.169.254",
     ),
     CrawlCase(f"/a/{DAY}/offsite-redirect.html", "redirected off site", "redirect to another site"),
+    CrawlCase(f"/a/{DAY}/bug.html", "parser error", "the spider's callback raises (a parser bug)"),
 ]
 
 # Corpus pages also served as articles of the crawl (the 10 MB page is left to the parser tests).
@@ -328,6 +329,8 @@ class HostileServer:
                 if path == f"/a/{DAY}/offsite-redirect.html":
                     target = f"http://{OFF_SITE_HOST}:{port}/a/{DAY}/offsite.html"
                     return self._send(302, b"", {"Location": target})
+                if path == f"/a/{DAY}/bug.html":
+                    return self._send(200, article_page("触发解析错误", "这一页让回调抛出异常"))
                 if path in corpus:
                     return self._send(200, corpus[path])
                 return self._send(404, b"")

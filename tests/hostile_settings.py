@@ -51,3 +51,8 @@ class HostileSpider(HnrSpider):
         self.site = HOSTILE_SITE
         self.allowed_domains = list(HOSTILE_SITE.allowed_domains)
         self.start_urls = HOSTILE_SITE.start_urls(channels or "http://news.hostile.test/list/")
+
+    def parse_article(self, response):
+        if response.url.endswith("/bug.html"):
+            raise RuntimeError("simulated parser bug\nwith a second line")
+        yield from super().parse_article(response)
