@@ -1,7 +1,7 @@
 """The `xinwen` command line.
 
 xinwen extract [--url URL] PATH...     records from saved pages (`-` reads standard input)
-xinwen crawl SITE [--offline] [-o PATH] [-s NAME=VALUE]... [-a NAME=VALUE]...
+xinwen crawl SITE [--offline] [--state PATH] [--since WHEN] [--until WHEN] [-o PATH|DIR/]...
 xinwen validate FILE...                check JSONL datasets against the schema
 xinwen report FILE... [--png P] [--html P]   describe a dataset
 xinwen schema                          the record's JSON Schema
@@ -53,12 +53,34 @@ def project_settings():
     return get_project_settings()
 
 
+def crawl_feeds(outputs: list[str], overwrites: list[str]) -> dict[str, dict]:
+    """FEEDS for `-o` (append; a directory — trailing `/` or existing — is partitioned by site and
+    publish date) and `-O` (replace a file)."""
+    from pipelines.schema import Article
+
+    feeds: dict[str, dict] = {}
+    for path, overwrite in [(p, False) for p in outputs] + [(p, True) for p in overwrites]:
+        partitioned = path.endswith(("/", os.sep)) or Path(path).is_dir()
+        if partitioned and overwrite:
+            raise ValueError(f"-O replaces a file; {path} is a directory (use -o DIR/)")
+        resolved = str(Path(path).resolve())
+        feeds[resolved + "/" if partitioned else resolved] = {
+            "format": "jsonlines",
+            "encoding": "utf-8",
+            "fields": list(Article.model_fields),
+            "overwrite": overwrite,
+            "xinwen_partitioned": partitioned,
+        }
+    return feeds
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
-    from crawler.extensions import CrawlSummary, crawl_failed, format_summary
-    from pipelines.schema import Article
+    from crawler.extensions import CrawlSummary, RunRecorder, crawl_failed, format_summary
+    from crawler.incremental import parse_when
+    from pipelines.state import MEMORY, StateLocked, default_state_path
 
     settings = project_settings()
     settings_pairs = _pairs(args.set, "-s")
@@ -67,29 +89,47 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.site not in loader.list():
         _err(f"xinwen crawl: unknown site {args.site!r} (known: {', '.join(loader.list())})")
         return EXIT_USAGE
+    for name in ("since", "until"):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if name in spider_args:
+            _err(f"xinwen crawl: give --{name} or -a {name}=, not both")
+            return EXIT_USAGE
+        try:
+            spider_args[name] = parse_when(value).isoformat()
+        except ValueError as exc:
+            _err(f"xinwen crawl: --{name}: {exc}")
+            return EXIT_USAGE
+    try:
+        feeds = crawl_feeds(args.output, args.overwrite)
+    except ValueError as exc:
+        _err(f"xinwen crawl: {exc}")
+        return EXIT_USAGE
 
     settings.set("LOG_LEVEL", args.loglevel, priority="cmdline")
     settings.set("XINWEN_SUMMARY_LOG", False, priority="cmdline")  # printed below instead
+    state = args.state if args.state is not None else str(default_state_path())
+    if state != MEMORY:
+        state = str(Path(state).expanduser().resolve())
+    settings.set("XINWEN_STATE_PATH", state, priority="cmdline")
+    settings.set("XINWEN_RUN_ARGV", ["xinwen", *args.argv], priority="cmdline")
     if args.offline:
         settings.set("XINWEN_OFFLINE_ENABLED", True, priority="cmdline")
     if args.warc:
         settings.set("XINWEN_WARC_PATH", str(Path(args.warc).resolve()), priority="cmdline")
-    feeds = {}
-    for path, overwrite in [(p, False) for p in args.output] + [(p, True) for p in args.overwrite]:
-        feeds[str(Path(path).resolve())] = {
-            "format": "jsonlines",
-            "encoding": "utf-8",
-            "fields": list(Article.model_fields),
-            "overwrite": overwrite,
-        }
     if feeds:
         settings.set("FEEDS", feeds, priority="cmdline")
     for name, value in settings_pairs.items():
         settings.set(name, value, priority="cmdline")
 
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(args.site)
     failures: list[str] = []
+    try:
+        crawler = process.create_crawler(args.site)
+    except StateLocked as exc:
+        _err(f"xinwen crawl {args.site}: could not run: {exc}")
+        return EXIT_FAILED
 
     def crawl_error(failure):
         failures.append(failure.getErrorMessage() or repr(failure.value))
@@ -101,11 +141,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         _err(f"xinwen crawl {args.site}: could not run: {failures[0]}")
         return EXIT_FAILED
     summary = None
+    manifest_path = None
     for ext in getattr(crawler.extensions, "middlewares", ()):
         if isinstance(ext, CrawlSummary):
             summary = ext.summary
+        if isinstance(ext, RunRecorder):
+            manifest_path = ext.manifest_path
     if summary is not None:
         _err(format_summary(summary))
+    if manifest_path is not None:
+        _err(f"  manifest         {manifest_path}")
     stats = crawler.stats.get_stats() if crawler.stats else {}
     problem = crawl_failed(stats)
     if problem:
@@ -167,7 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="crawl the bundled mirror in fixtures/ (no internet)"
     )
     p.add_argument(
-        "-o", "--output", action="append", default=[], metavar="PATH", help="append JSONL here"
+        "-o", "--output", action="append", default=[], metavar="PATH",
+        help="append JSONL to this file; a directory (DIR/) is partitioned: DIR/<site>/<date>.jsonl",
+    )  # fmt: skip
+    p.add_argument(
+        "--state", metavar="PATH",
+        help="crawl state (SQLite) shared by runs; default $XINWEN_STATE or "
+        "~/.local/state/xinwen/state.sqlite3; ':memory:' keeps none",
+    )  # fmt: skip
+    p.add_argument(
+        "--since", metavar="WHEN",
+        help="only articles from this day on: a date (2024-01-01) or a duration (7d, 12h)",
+    )  # fmt: skip
+    p.add_argument(
+        "--until", metavar="WHEN", help="only articles up to this day: a date or a duration"
     )
     p.add_argument(
         "-O", "--overwrite-output", dest="overwrite", action="append", default=[],
@@ -193,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     return args.func(args)
 
 

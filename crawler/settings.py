@@ -64,9 +64,8 @@ XINWEN_MIRROR_SITE = None
 XINWEN_MIRROR_PROXY = None
 # Rejected records (JSON lines); default: `<output>.rejected.jsonl` beside the first feed file.
 XINWEN_QUARANTINE_PATH = None
-# Seen-store for exact duplicates (an import path of a SeenStore class).
+# Duplicates (same canonical URL: dropped) and republished bodies (kept, duplicate_of set).
 XINWEN_DUPLICATES_ENABLED = True
-XINWEN_SEEN_STORE = "pipelines.dedupe.MemorySeenStore"
 # End-of-crawl summary (logged; the CLI prints it); optionally also written as JSON.
 XINWEN_SUMMARY_ENABLED = True
 XINWEN_SUMMARY_PATH = None
@@ -88,3 +87,31 @@ SPIDER_MIDDLEWARES = {"crawler.failures.FailuresMiddleware": 45}
 DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.failures.RedirectLoopMiddleware": 610}
 # A page that still fails after its retries is quarantined with a reason: a warning, not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+
+# --- incremental crawls, durable export, runs (pipelines/state.py, pipelines/export.py) -------
+# The crawl state (SQLite): seen articles, near-duplicate index, list watermarks, runs, output
+# offsets. `xinwen crawl` sets it (--state, default pipelines.state.default_state_path()); unset,
+# a crawl keeps its state in memory and forgets it at the end.
+XINWEN_STATE_PATH = None
+# Largest SimHash distance (bits of 64, 0..5) at which two bodies are the same story.
+XINWEN_NEAR_DUPLICATE_DISTANCE = 3
+# Skip requests for known articles and stop paging lists that hold nothing new.
+XINWEN_INCREMENTAL_ENABLED = True
+# A page rejected from a complete answer is fetched again after this many days (-1: never).
+XINWEN_REJECTED_RETRY_DAYS = 7
+# Run history in the state, recovery of outputs after a kill, the run manifest.
+XINWEN_RUNS_ENABLED = True
+# The run manifest; default `<output>.manifest.json`, or `<dir>/_runs/<run-id>.json`.
+XINWEN_MANIFEST_PATH = None
+# The command line recorded in the runs history and manifest (the CLI sets it).
+XINWEN_RUN_ARGV = []
+# Local files are written one fsynced line at a time and marked seen only once on disk.
+FEED_STORAGES = {
+    "": "pipelines.export.DurableFeedStorage",
+    "file": "pipelines.export.DurableFeedStorage",
+}
+SPIDER_MIDDLEWARES = {
+    **SPIDER_MIDDLEWARES,
+    "crawler.incremental.IncrementalMiddleware": 960,
+}
+EXTENSIONS = {**EXTENSIONS, "crawler.extensions.RunRecorder": 520}

@@ -1,97 +1,80 @@
-"""Exact duplicates: the same canonical URL, or the same body fingerprint on another URL.
+"""Duplicates and republished articles, against everything the crawl state has seen.
 
-The pipeline asks a `SeenStore` whether a record was seen before; the store is chosen by
-`XINWEN_SEEN_STORE` (an import path), so a persistent store (SQLite, shared across runs) can
-replace the in-memory one without touching the pipeline.
+- the same `canonical_url` as a record already written (this run or an earlier one): dropped,
+  counted as `xinwen/duplicates/canonical_url`;
+- the same body `fingerprint` under another canonical URL, or a body within
+  `XINWEN_NEAR_DUPLICATE_DISTANCE` bits of SimHash distance (character 3-shingles, see
+  `pipelines.state.body_simhash`) of a seen one — a story republished on another URL or site,
+  give or take a dateline or a footer: **kept**, with `duplicate_of` set to the canonical URL of
+  the first record of that story, counted as `xinwen/republished/<fingerprint|near>`.
+
+The seen records live in the crawl's SQLite state (`pipelines.state.crawl_state`): persistent
+across runs with `XINWEN_STATE_PATH`, in memory otherwise; a record counts as seen once its line
+is durably written (`pipelines.export`), and until then it waits in the store's small `pending`
+map so that a duplicate within the same run is still recognised.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.misc import build_from_crawler, load_object
+
+from pipelines.state import StateStore, body_simhash, crawl_state
 
 
-class SeenStore(Protocol):
-    """What the duplicates pipeline needs to remember about records already written."""
-
-    def url_seen(self, canonical_url: str) -> bool:
-        """Whether a record with this canonical URL was kept before."""
-        ...
-
-    def fingerprint_owner(self, fingerprint: str) -> str | None:
-        """The canonical URL of the kept record with this body fingerprint, if any."""
-        ...
-
-    def add(self, canonical_url: str, fingerprint: str) -> None:
-        """Remember a kept record."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class MemorySeenStore:
-    """Seen records of this crawl only, in memory."""
-
-    def __init__(self) -> None:
-        self._urls: set[str] = set()
-        self._fingerprints: dict[str, str] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> MemorySeenStore:
-        return cls()
-
-    def url_seen(self, canonical_url: str) -> bool:
-        return canonical_url in self._urls
-
-    def fingerprint_owner(self, fingerprint: str) -> str | None:
-        return self._fingerprints.get(fingerprint)
-
-    def add(self, canonical_url: str, fingerprint: str) -> None:
-        self._urls.add(canonical_url)
-        self._fingerprints.setdefault(fingerprint, canonical_url)
-
-    def close(self) -> None:
-        pass
-
-
-def duplicate_kind(store: SeenStore, record: dict[str, Any]) -> str | None:
-    """`canonical_url` or `fingerprint` when the record repeats a kept one, else None."""
+def duplicate_of(state: StateStore, record: dict[str, Any], simhash: int) -> tuple[str, str] | None:
+    """(kind, canonical URL of the first record) when the body repeats a seen one, else None.
+    kind: `fingerprint` (same normalised body) or `near` (SimHash within the distance)."""
     canonical_url = record["canonical_url"]
-    if store.url_seen(canonical_url):
-        return "canonical_url"
-    owner = store.fingerprint_owner(record["fingerprint"])
+    fingerprint = record.get("fingerprint") or ""
+    owner = state.find_fingerprint(fingerprint) or state.pending_fingerprint(fingerprint)
     if owner is not None and owner != canonical_url:
-        return "fingerprint"
+        return "fingerprint", state.duplicate_root(owner)
+    owner = state.find_near_duplicate(simhash) or state.pending_near_duplicate(simhash)
+    if owner is not None and owner != canonical_url:
+        return "near", state.duplicate_root(owner)
     return None
 
 
 class DuplicatesPipeline:
-    """Drop exact duplicates and count them under `xinwen/duplicates/<canonical_url|fingerprint>`.
-    Runs after validation, so items are validated record dicts."""
+    """Drop records whose canonical URL was written before; mark republished bodies with
+    `duplicate_of`. Runs after validation, so items are validated record dicts.
+    Switch: `XINWEN_DUPLICATES_ENABLED`."""
 
-    def __init__(self, crawler: Crawler, store: SeenStore) -> None:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
-        self.store = store
+        self._state: StateStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DuplicatesPipeline:
-        settings = crawler.settings
-        if not settings.getbool("XINWEN_DUPLICATES_ENABLED", True):
+        if not crawler.settings.getbool("XINWEN_DUPLICATES_ENABLED", True):
             raise NotConfigured
-        store_class = load_object(settings.get("XINWEN_SEEN_STORE", MemorySeenStore))
-        return cls(crawler, build_from_crawler(store_class, crawler))
+        return cls(crawler)
 
-    def close_spider(self) -> None:
-        self.store.close()
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            self._state = crawl_state(self.crawler)
+        return self._state
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        kind = duplicate_kind(self.store, item)
-        if kind is not None:
-            self.stats.inc_value(f"xinwen/duplicates/{kind}")
+        state = self.state
+        canonical_url = item["canonical_url"]
+        if canonical_url in state.pending or state.has_url(canonical_url):
+            self.stats.inc_value("xinwen/duplicates/canonical_url")
             self.stats.inc_value("xinwen/duplicates_count")
-            raise DropItem(f"duplicate ({kind}): {item['url']}", log_level="INFO")
-        self.store.add(item["canonical_url"], item["fingerprint"])
+            raise DropItem(f"duplicate (canonical_url): {item['url']}", log_level="INFO")
+        simhash = body_simhash(item.get("body") or "")
+        found = duplicate_of(state, item, simhash)
+        if found is not None:
+            kind, first = found
+            item["duplicate_of"] = first
+            self.stats.inc_value(f"xinwen/republished/{kind}")
+            self.stats.inc_value("xinwen/republished_count")
+        state.add_pending(
+            canonical_url, item.get("fingerprint") or "", simhash, item.get("duplicate_of")
+        )
         return item

@@ -1,22 +1,31 @@
 """Crawl state in SQLite: what earlier runs already have, so that a run adds only what is new.
 
 Tables: `articles` (seen canonical URLs, fingerprints and SimHash bands for near-duplicates),
-`list_pages` (per-list-page watermarks), `runs` (history), `outputs` (how far each output file
-is known to be durably written, for recovery after a kill). Everything stays on disk: memory
-does not grow with the state.
+`pages` (fetched URLs that gave no record of their own: rejected pages, aliases of a known
+article), `list_pages` (per-list-page watermarks), `runs` (history), `outputs` (how far each
+output file is known to be durably written, for recovery after a kill). Everything stays on disk:
+memory does not grow with the state.
+
+One crawl shares one `StateStore` between its components (`crawl_state(crawler)`): the spider
+middleware asks it which URLs are known, the duplicates pipeline which bodies were seen, the
+durable feed storage (`pipelines.export`) marks an article seen once its line is on disk.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import re
 import sqlite3
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from simhash import Simhash
 
@@ -26,6 +35,13 @@ BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))
 MAX_DISTANCE = len(BANDS) - 1
 SHINGLE = 3
 _NOT_TEXT_RE = re.compile(r"[\W_]+")
+MEMORY = ":memory:"
+
+logger = logging.getLogger(__name__)
+
+
+class StateLocked(RuntimeError):
+    """Another process holds the state file (a crawl is still running on it)."""
 
 
 def default_state_path() -> Path:
@@ -87,6 +103,12 @@ CREATE INDEX IF NOT EXISTS articles_b2 ON articles(b2);
 CREATE INDEX IF NOT EXISTS articles_b3 ON articles(b3);
 CREATE INDEX IF NOT EXISTS articles_b4 ON articles(b4);
 CREATE INDEX IF NOT EXISTS articles_b5 ON articles(b5);
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    reason TEXT,
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS list_pages (
     url TEXT PRIMARY KEY,
     newest_published TEXT,
@@ -113,20 +135,56 @@ class StateStore:
     """One SQLite file; safe to open from one process at a time per crawl (WAL mode lets
     readers such as `xinwen report` look at it meanwhile)."""
 
-    def __init__(self, path: str | os.PathLike, near_distance: int = 3) -> None:
+    def __init__(self, path: str | os.PathLike, near_distance: int = 3, lock: bool = False) -> None:
         if not 0 <= near_distance <= MAX_DISTANCE:
             raise ValueError(f"near-duplicate distance must be 0..{MAX_DISTANCE}")
+        self.memory = str(path) == MEMORY
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.near_distance = near_distance
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self._lock_fd: int | None = None
+        if not self.memory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if lock:
+                self._lock()
+        self.db = sqlite3.connect(
+            MEMORY if self.memory else self.path, timeout=30, isolation_level=None
+        )
         self.db.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed "seen" survives power loss, never ahead of the output it follows.
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        # This run's records that passed the duplicates pipeline but are not on disk yet:
+        # canonical_url -> (fingerprint, simhash, duplicate_of). Emptied as lines are committed.
+        self.pending: dict[str, tuple[str, int, str | None]] = {}
+        self._pending_fingerprints: dict[str, str] = {}
+        self.run_id: int | None = None
+        self.run_started: datetime | None = None
+        # Lines written this run per output file, and what recovery found at start.
+        self.written: dict[str, int] = {}
+        self.recovered = {"lines": 0, "truncated_bytes": 0}
+
+    def _lock(self) -> None:
+        """One crawl per state file: an exclusive lock on `<state>.lock`, released by the OS when
+        the process ends (even by kill -9)."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+            os.close(fd)
+            raise StateLocked(
+                f"the state {self.path} is in use by another crawl (pid {holder})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self._lock_fd = fd
 
     def close(self) -> None:
         self.db.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     # ------------------------------------------------------------------ articles
     def has_url(self, url: str) -> bool:
@@ -177,6 +235,75 @@ class StateStore:
     def count_articles(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
+    def duplicate_root(self, canonical_url: str) -> str:
+        """The first record of a chain of republications (`duplicate_of` of a duplicate)."""
+        row = self.db.execute(
+            "SELECT duplicate_of FROM articles WHERE canonical_url = ?", (canonical_url,)
+        ).fetchone()
+        if row is None and canonical_url in self.pending:
+            return self.pending[canonical_url][2] or canonical_url
+        return row[0] if row and row[0] else canonical_url
+
+    # ------------------------------------------------------------------ this run's records
+    def add_pending(
+        self, canonical_url: str, fingerprint: str, simhash: int, duplicate_of: str | None
+    ) -> None:
+        """A record on its way to the outputs: duplicates of it are recognised meanwhile."""
+        self.pending[canonical_url] = (fingerprint, simhash, duplicate_of)
+        self._pending_fingerprints.setdefault(fingerprint, canonical_url)
+
+    def pending_fingerprint(self, fingerprint: str) -> str | None:
+        return self._pending_fingerprints.get(fingerprint)
+
+    def pending_near_duplicate(self, simhash: int) -> str | None:
+        for url, (_fingerprint, value, _dup) in self.pending.items():
+            if (value ^ simhash).bit_count() <= self.near_distance:
+                return url
+        return None
+
+    def commit_article(self, record: dict, output: str | None = None, offset: int = 0) -> None:
+        """Mark a record seen (its line is durably written) and, in the same transaction, move
+        the output's committed offset to the end of that line."""
+        canonical_url = record["canonical_url"]
+        cached = self.pending.get(canonical_url)
+        if cached is not None and cached[0] == record.get("fingerprint"):
+            simhash = cached[1]
+        else:
+            simhash = body_simhash(record.get("body") or "")
+        with self.transaction():
+            self.add_article(record, simhash, self.run_id)
+            if output is not None:
+                self.set_committed_offset(output, offset)
+        if output is not None:
+            self.written[output] = self.written.get(output, 0) + 1
+        if cached is not None:
+            del self.pending[canonical_url]
+            if self._pending_fingerprints.get(cached[0]) == canonical_url:
+                del self._pending_fingerprints[cached[0]]
+
+    # ------------------------------------------------------------------ other fetched pages
+    def mark_page(self, url: str, status: str, reason: str | None = None) -> None:
+        """A fetched page that made no record of its own (`rejected`, `alias`)."""
+        self.db.execute(
+            "INSERT INTO pages (url, status, reason, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET status = excluded.status,"
+            " reason = excluded.reason, at = excluded.at",
+            (url, status, reason, _now()),
+        )
+
+    def is_known(self, url: str, rejected_retry: timedelta | None = None) -> bool:
+        """Whether a URL needs no request: its article is written, it is an alias of a written
+        article, or it was rejected less than `rejected_retry` ago (never retried when None)."""
+        if self.has_url(url):
+            return True
+        row = self.db.execute("SELECT status, at FROM pages WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return False
+        status, at = row
+        if status != "rejected" or rejected_retry is None:
+            return True
+        return datetime.fromisoformat(at) > datetime.now(UTC) - rejected_retry
+
     # ------------------------------------------------------------------ list pages
     def list_page(self, url: str) -> dict | None:
         row = self.db.execute(
@@ -197,11 +324,21 @@ class StateStore:
 
     # ------------------------------------------------------------------ runs
     def start_run(self, site: str, argv: Iterable[str]) -> int:
+        """A new row in the history; runs left `running` by a killed process (the lock says no
+        other process runs now) become `interrupted`."""
+        if self._lock_fd is not None:
+            self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        self.run_started = datetime.now(UTC)
         cursor = self.db.execute(
             "INSERT INTO runs (started_at, status, site, argv) VALUES (?, 'running', ?, ?)",
-            (_now(), site, json.dumps(list(argv), ensure_ascii=False)),
+            (
+                self.run_started.isoformat(timespec="seconds"),
+                site,
+                json.dumps(list(argv), ensure_ascii=False),
+            ),
         )
-        return int(cursor.lastrowid)
+        self.run_id = int(cursor.lastrowid)
+        return self.run_id
 
     def finish_run(self, run_id: int, status: str, counts: dict) -> None:
         self.db.execute(
@@ -246,3 +383,31 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# ---------------------------------------------------------------------- one store per crawl
+_CRAWL_STATES: weakref.WeakKeyDictionary[Any, StateStore] = weakref.WeakKeyDictionary()
+
+
+def crawl_state(crawler: Any) -> StateStore:
+    """The crawl's shared `StateStore`, opened on first use from the settings
+    `XINWEN_STATE_PATH` (unset: an in-memory store, this crawl only) and
+    `XINWEN_NEAR_DUPLICATE_DISTANCE`; closed when the engine stops. A state file is locked
+    against a second crawl (`StateLocked`)."""
+    store = _CRAWL_STATES.get(crawler)
+    if store is None:
+        settings = crawler.settings
+        path = settings.get("XINWEN_STATE_PATH") or MEMORY
+        distance = settings.getint("XINWEN_NEAR_DUPLICATE_DISTANCE", 3)
+        store = StateStore(path, near_distance=distance, lock=str(path) != MEMORY)
+        _CRAWL_STATES[crawler] = store
+        if getattr(crawler, "signals", None) is not None:
+            from scrapy import signals
+
+            def close() -> None:
+                if _CRAWL_STATES.get(crawler) is store:
+                    del _CRAWL_STATES[crawler]
+                store.close()
+
+            crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+    return store

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -98,9 +99,12 @@ def mini_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_xinwen(
     *args: str, cwd: Path | None = None, stdin: bytes | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `xinwen ARGS` in a subprocess (bytes in, bytes out)."""
+    """Run `xinwen ARGS` in a subprocess (bytes in, bytes out). A crawl without `--state` gets
+    a state file of its own, so crawls in different tests never see each other's articles."""
     env = dict(os.environ)
     env.pop("SCRAPY_SETTINGS_MODULE", None)
+    if "--state" not in args:
+        env["XINWEN_STATE"] = str(Path(tempfile.mkdtemp(prefix="xinwen-state-")) / "state.sqlite3")
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
         cwd=cwd,

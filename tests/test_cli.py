@@ -126,10 +126,12 @@ def test_crawl_offline_from_another_directory_appends(mini_mirror: Path, tmp_pat
     assert first.returncode == 0, first.stderr.decode()[-2000:]
     out = elsewhere / "rel" / "out.jsonl"
     n = len(read_jsonl(out))
-    assert n == 3
-    again = run_xinwen(*args, cwd=elsewhere)  # -o appends, like scrapy's -o
+    assert n == 4  # 3.html republishes 1.html: kept, with duplicate_of
+    # -o appends this run's records only: what the file holds already counts as seen (even
+    # for a new state), so nothing is written twice.
+    again = run_xinwen(*args, cwd=elsewhere)
     assert again.returncode == 0
-    assert len(read_jsonl(out)) == 2 * n
+    assert len(read_jsonl(out)) == n
     # Per run: the empty page, the PNG and the linked page missing from the mirror (HTTP 404).
     assert len(read_jsonl(elsewhere / "rel" / "out.jsonl.rejected.jsonl")) == 2 * 3
 
@@ -142,7 +144,7 @@ def test_crawl_overwrite_output(mini_mirror: Path, tmp_path: Path) -> None:
         "-s", f"XINWEN_MIRROR_ROOT={mini_mirror}",
     )  # fmt: skip
     assert proc.returncode == 0
-    assert len(read_jsonl(out)) == 3
+    assert len(read_jsonl(out)) == 4
 
 
 @needs_bundled_mirror
@@ -158,7 +160,7 @@ def test_offline_crawl_of_bundled_mirror(tmp_path: Path) -> None:
         Article.model_validate(record)
         assert record["url"].startswith("http://") and ".hnr.cn/" in record["url"]
     canon = [r["canonical_url"] for r in records]
-    prints = [r["fingerprint"] for r in records]
+    prints = [r["fingerprint"] for r in records if r["duplicate_of"] is None]
     assert len(set(canon)) == len(canon) and len(set(prints)) == len(prints)
     manifest = json.loads(BUNDLED_MANIFEST.read_text(encoding="utf-8"))
     pages = manifest["pages"] if isinstance(manifest, dict) else manifest
@@ -182,7 +184,7 @@ def test_scrapy_crawl_works_from_repo_root(mini_mirror: Path, tmp_path: Path) ->
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     text = out.read_text(encoding="utf-8")
-    assert "\\u" not in text and len(read_jsonl(out)) == 3
+    assert "\\u" not in text and len(read_jsonl(out)) == 4
     assert (tmp_path / "x.jsonl.rejected.jsonl").exists()
 
 

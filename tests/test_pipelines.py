@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.extensions import CrawlSummary, ShortLogFormatter, crawl_failed, format_summary
 from crawler.spiders.hnr import HnrSpider
-from pipelines.dedupe import DuplicatesPipeline, MemorySeenStore, duplicate_kind
+from pipelines.dedupe import DuplicatesPipeline
 from pipelines.quarantine import Quarantine, RejectedPage, default_quarantine_path
 from pipelines.schema import Article
 from pipelines.validate import Rejected, ValidationPipeline, rejection_reason, validate_record
@@ -179,33 +179,25 @@ def test_quarantine_without_file_logs(caplog: pytest.LogCaptureFixture) -> None:
 # -- duplicates -------------------------------------------------------------------------------
 
 
-def test_duplicates_by_canonical_url_and_fingerprint(tmp_path: Path) -> None:
+def test_duplicates_by_canonical_url_dropped_same_body_kept_and_marked(tmp_path: Path) -> None:
     crawler = make_crawler(tmp_path)
     pipeline = DuplicatesPipeline.from_crawler(crawler)
     first = record()
-    assert pipeline.process_item(first) is first
+    assert pipeline.process_item(first) is first and first.get("duplicate_of") is None
     with pytest.raises(DropItem, match="canonical_url"):
         pipeline.process_item(record(url="http://news.hnr.cn/x?from=a", fingerprint="f" * 16))
-    with pytest.raises(DropItem, match="fingerprint"):
-        pipeline.process_item(
-            record(url="http://news.hnr.cn/2.html", canonical_url="http://news.hnr.cn/2.html")
-        )
-    other = record(url="http://news.hnr.cn/3.html", canonical_url="http://news.hnr.cn/3.html")
-    other["fingerprint"] = "fedcba9876543210"
-    assert pipeline.process_item(other) is other
+    # The same body on another URL: kept, pointing at the first record.
+    copy_ = record(url="http://news.hnr.cn/2.html", canonical_url="http://news.hnr.cn/2.html")
+    assert pipeline.process_item(copy_)["duplicate_of"] == GOOD["canonical_url"]
+    other = record(
+        url="http://news.hnr.cn/3.html",
+        canonical_url="http://news.hnr.cn/3.html",
+        body="郑州市今年新建公园游园一百二十个,市民出门见绿、推窗见景。" * 3,
+        fingerprint="fedcba9876543210",
+    )
+    assert pipeline.process_item(other).get("duplicate_of") is None
     assert crawler.stats.get_value("xinwen/duplicates/canonical_url") == 1
-    assert crawler.stats.get_value("xinwen/duplicates/fingerprint") == 1
-    pipeline.close_spider()
-
-
-def test_seen_store_interface() -> None:
-    store = MemorySeenStore()
-    rec = {"canonical_url": "a", "fingerprint": "f"}
-    assert duplicate_kind(store, rec) is None
-    store.add("a", "f")
-    assert duplicate_kind(store, rec) == "canonical_url"
-    assert duplicate_kind(store, {"canonical_url": "b", "fingerprint": "f"}) == "fingerprint"
-    assert store.fingerprint_owner("f") == "a"
+    assert crawler.stats.get_value("xinwen/republished/fingerprint") == 1
 
 
 def test_duplicates_switch(tmp_path: Path) -> None:
@@ -223,7 +215,8 @@ def test_summary_counts_fields_and_reasons(tmp_path: Path) -> None:
     stats.set_value("response_received_count", 5)
     stats.set_value("robotstxt/response_count", 1)
     stats.set_value("xinwen/rejected/empty body", 2)
-    stats.set_value("xinwen/duplicates/fingerprint", 1)
+    stats.set_value("xinwen/duplicates/canonical_url", 1)
+    stats.set_value("xinwen/republished/near", 2)
     ext.item_scraped(record())
     ext.item_scraped(record(keywords=[], source=None))
     ext.spider_closed(crawler.spider, "finished")
@@ -232,6 +225,7 @@ def test_summary_counts_fields_and_reasons(tmp_path: Path) -> None:
     assert summary["records_written"] == 2
     assert summary["rejected_by_reason"] == {"empty body": 2}
     assert summary["duplicates"] == 1
+    assert summary["republished_by_kind"] == {"near": 2}
     assert summary["field_share"]["keywords"] == 0.5
     assert summary["field_share"]["title"] == 1.0
     text = format_summary(summary)

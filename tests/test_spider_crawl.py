@@ -39,20 +39,31 @@ def test_crawl_succeeds_without_warnings(mini_crawl: dict) -> None:
 
 def test_crawl_follows_articles_and_pagination_and_keeps_urls(mini_crawl: dict) -> None:
     urls = {r["url"] for r in mini_crawl["records"]}
-    # 1.html from page 1; 4.html (GBK) and the TRS-era page from page 2 (reached by 下一页).
+    # 1.html from page 1; 3.html (1.html republished), 4.html (GBK) and the TRS-era page from
+    # page 2 (reached by 下一页).
     assert urls == {
         "http://news.hnr.cn/202204/22/1.html",
+        "http://news.hnr.cn/202204/22/3.html",
         "http://news.hnr.cn/202204/22/4.html",
         "http://www.hnr.cn/news/sz/201201/t20120115_8.html",
     }
 
 
-def test_crawl_drops_republished_duplicate(mini_crawl: dict) -> None:
+def test_crawl_keeps_republished_copy_with_duplicate_of(mini_crawl: dict) -> None:
     records = mini_crawl["records"]
     canon = [r["canonical_url"] for r in records]
-    prints = [r["fingerprint"] for r in records]
-    assert len(canon) == len(set(canon)) and len(prints) == len(set(prints))
-    assert mini_crawl["summary"]["duplicates_by_kind"] == {"fingerprint": 1}
+    assert len(canon) == len(set(canon))
+    by_url = {r["url"]: r for r in records}
+    pair = [
+        by_url["http://news.hnr.cn/202204/22/1.html"],
+        by_url["http://news.hnr.cn/202204/22/3.html"],
+    ]
+    marked = [r for r in pair if r["duplicate_of"]]
+    assert len(marked) == 1
+    (other,) = [r for r in pair if r is not marked[0]]
+    assert marked[0]["duplicate_of"] == other["canonical_url"]
+    assert mini_crawl["summary"]["republished_by_kind"] == {"fingerprint": 1}
+    assert mini_crawl["summary"]["duplicates"] == 0
 
 
 def test_crawl_decodes_gbk_page(mini_crawl: dict) -> None:
@@ -91,10 +102,10 @@ def test_export_is_utf8_in_schema_order(mini_crawl: dict) -> None:
 
 def test_summary_is_printed_and_counts(mini_crawl: dict) -> None:
     summary = mini_crawl["summary"]
-    assert summary["records_written"] == len(mini_crawl["records"]) == 3
+    assert summary["records_written"] == len(mini_crawl["records"]) == 4
     assert summary["pages_fetched"] == 9  # 2 lists + 7 articles (robots.txt not counted)
     assert summary["field_share"]["title"] == 1.0
-    assert "records written  3" in mini_crawl["stderr"]
+    assert "records written  4" in mini_crawl["stderr"]
 
 
 def test_date_window_filters_before_fetch(mini_mirror: Path, tmp_path: Path) -> None:
@@ -105,7 +116,11 @@ def test_date_window_filters_before_fetch(mini_mirror: Path, tmp_path: Path) -> 
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     urls = {r["url"] for r in read_jsonl(out)}
-    assert urls == {"http://news.hnr.cn/202204/22/1.html", "http://news.hnr.cn/202204/22/4.html"}
+    assert urls == {
+        "http://news.hnr.cn/202204/22/1.html",
+        "http://news.hnr.cn/202204/22/3.html",
+        "http://news.hnr.cn/202204/22/4.html",
+    }
 
 
 def test_max_pages_limits_requests(mini_mirror: Path, tmp_path: Path) -> None:

@@ -315,7 +315,18 @@ def test_hnr_mirror_crawl_re_extracts_from_its_warc(tmp_path):
     script.write_text(MIRROR_CRAWL, encoding="utf-8")
     warc, dataset = tmp_path / "hnr.warc.gz", tmp_path / "hnr.jsonl"
     proc = subprocess.run(
-        [sys.executable, str(script), str(warc), "crawl", "hnr", "--offline", "-o", str(dataset)],
+        [
+            sys.executable,
+            str(script),
+            str(warc),
+            "crawl",
+            "hnr",
+            "--offline",
+            "-o",
+            str(dataset),
+            "--state",
+            str(tmp_path / "state.sqlite3"),
+        ],
         cwd=tmp_path,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         capture_output=True,

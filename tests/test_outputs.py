@@ -1,0 +1,156 @@
+"""Outputs for scheduled runs: partitioned datasets, sanitised paths, recovery of a file after a
+kill (torn tail cut, written-but-unmarked records marked), manifests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.export import (
+    DurableFeedStorage,
+    durable_feeds,
+    partition_path,
+    recover_output,
+    recover_outputs,
+    safe_day,
+    safe_site,
+)
+from pipelines.state import StateStore
+from tests.conftest import read_jsonl, run_xinwen
+
+
+def _line(url: str, **fields) -> bytes:
+    record = {"url": url, "canonical_url": url, "site": "hnr.cn", "body": f"正文 {url}",
+              "fingerprint": url[-8:].rjust(8, "0"), "published_at": "2022-04-22T18:36:31+08:00",
+              **fields}  # fmt: skip
+    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+# -- partitions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [("hnr.cn", "hnr.cn"), ("HNR.cn.", "hnr.cn"), ("..", "unknown-site"), ("a/../b", "unknown-site"),
+     ("../../etc", "unknown-site"), ("x\\y", "unknown-site"), ("", "unknown-site"), (None, "unknown-site"),
+     (".hidden", "unknown-site"), ("a..b", "unknown-site"), ("河南.cn", "unknown-site")],
+)  # fmt: skip
+def test_site_component_is_sanitised(site, expected) -> None:
+    assert safe_site(site) == expected
+
+
+@pytest.mark.parametrize(
+    ("published_at", "expected"),
+    [("2022-04-22T18:36:31+08:00", "2022-04-22"), ("2022-04-22", "2022-04-22"),
+     ("2022-04", "undated"), ("2022", "undated"), (None, "undated"), ("2022-13-40", "undated"),
+     ("../../../x", "undated"), ("2022-04-22/../../x", "2022-04-22")],
+)  # fmt: skip
+def test_date_component_is_validated(published_at, expected) -> None:
+    assert safe_day(published_at) == expected
+
+
+def test_partition_path_stays_inside_the_root(tmp_path: Path) -> None:
+    path = partition_path(tmp_path, {"site": "../..", "published_at": "../../x"})
+    assert path == tmp_path / "unknown-site" / "undated.jsonl"
+    assert path.resolve().is_relative_to(tmp_path.resolve())
+
+
+def test_crawl_into_a_partitioned_directory(mini_mirror: Path, tmp_path: Path) -> None:
+    root = tmp_path / "dataset"
+    args = ("crawl", "hnr", "--offline", "--state", str(tmp_path / "s.sqlite3"), "-o", f"{root}/",
+            "-a", "channels=djn", "-s", f"XINWEN_MIRROR_ROOT={mini_mirror}")  # fmt: skip
+    proc = run_xinwen(*args)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    files = sorted(p.relative_to(root).as_posix() for p in root.glob("*/*.jsonl"))
+    assert files == ["hnr.cn/2012-01-15.jsonl", "hnr.cn/2022-04-22.jsonl"]
+    day = read_jsonl(root / "hnr.cn" / "2022-04-22.jsonl")
+    assert {r["url"].rsplit("/", 1)[-1] for r in day} == {"1.html", "3.html", "4.html"}
+    assert all(r["published_at"].startswith("2022-04-22") for r in day)
+    (manifest_path,) = (root / "_runs").glob("*.json")
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    assert manifest["counts"]["records_written"] == 4 and manifest["status"] == "ok"
+    assert sum(manifest["outputs"].values()) == 4
+    # Again into the same directory (the existing dir is recognised without the slash).
+    again = run_xinwen(*[a if a != f"{root}/" else str(root) for a in args])
+    assert again.returncode == 0
+    assert len(list((root / "_runs").glob("*.json"))) == 2
+    assert sum(len(read_jsonl(p)) for p in root.glob("*/*.jsonl")) == 4
+
+
+def test_overwrite_of_a_directory_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run_xinwen("crawl", "hnr", "--offline", "-O", f"{tmp_path}/")
+    assert proc.returncode == 2 and "directory" in proc.stderr.decode()
+
+
+def test_durable_feeds_reads_the_feeds_setting(tmp_path: Path) -> None:
+    feeds = {
+        str(tmp_path / "a.jsonl"): {"format": "jsonlines"},
+        f"{tmp_path}/d/": {"format": "jsonlines", "xinwen_partitioned": True},
+        str(tmp_path / "x.csv"): {"format": "csv"},
+        "s3://bucket/x.jsonl": {"format": "jsonlines"},
+        (tmp_path / "o.jsonl").as_uri(): {"format": "jsonlines", "overwrite": True},
+    }
+    assert list(durable_feeds(feeds)) == [
+        (tmp_path / "a.jsonl", False, False),
+        (tmp_path / "d", True, False),
+        (tmp_path / "o.jsonl", False, True),
+    ]
+
+
+# -- durable writes and recovery -------------------------------------------------------------
+
+
+def test_storage_commits_each_line_with_its_offset(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    storage = DurableFeedStorage(str(out), feed_options={"format": "jsonlines"})
+    storage._state = state
+    writer = storage.open(None)
+    one, two = _line("http://news.hnr.cn/1"), _line("http://news.hnr.cn/2")
+    writer.write(one)
+    assert state.has_url("http://news.hnr.cn/1") and state.committed_offset(str(out)) == len(one)
+    writer.write(two[:10])  # the exporter writes whole lines; a partial one waits
+    assert not state.has_url("http://news.hnr.cn/2") and out.read_bytes() == one
+    writer.write(two[10:])
+    assert state.committed_offset(str(out)) == len(one + two) == out.stat().st_size
+    storage.store(writer)
+    assert state.written == {str(out): 2}
+
+
+def test_recovery_cuts_a_torn_line_and_marks_unmarked_records(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    one, two, three = (_line(f"http://news.hnr.cn/{n}") for n in (1, 2, 3))
+    out.write_bytes(one + two + three[:25])  # 1 committed, 2 written not marked, 3 torn
+    state.commit_article(json.loads(one), str(out), len(one))
+    assert recover_output(state, out) == (1, 25)
+    assert out.read_bytes() == one + two
+    assert state.has_url("http://news.hnr.cn/2") and not state.has_url("http://news.hnr.cn/3")
+    assert state.committed_offset(str(out)) == len(one + two)
+    assert recover_output(state, out) == (0, 0)  # idempotent
+
+
+def test_recovery_stops_at_an_unreadable_line(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    one, two = _line("http://news.hnr.cn/1"), _line("http://news.hnr.cn/2")
+    out.write_bytes(one + b'{"not": "a record"}\n' + two)
+    assert recover_output(state, out) == (1, len(b'{"not": "a record"}\n' + two))
+    assert out.read_bytes() == one
+
+
+def test_recovery_adopts_an_existing_file_and_rereads_a_replaced_one(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    out.write_bytes(_line("http://news.hnr.cn/1") + _line("http://news.hnr.cn/2"))
+    totals = recover_outputs(state, {str(out): {"format": "jsonlines"}})
+    assert totals == {"lines": 2, "truncated_bytes": 0}
+    out.write_bytes(_line("http://news.hnr.cn/9"))  # shorter than committed: replaced by hand
+    assert recover_output(state, out) == (1, 0) and state.has_url("http://news.hnr.cn/9")
+    # An overwritten feed is not recovered: it starts empty.
+    assert recover_outputs(state, {str(out): {"format": "jsonlines", "overwrite": True}}) == {
+        "lines": 0,
+        "truncated_bytes": 0,
+    }
