@@ -328,7 +328,7 @@ class GenericParser:
     @cached_property
     def _title(self) -> str | None:
         raw_title = self.page.first_text(["//title"]) or ""
-        for query in ("//h1", "//h2", "//*[contains(@class,'title')]"):
+        for query in ("//h1", "//h2", "//*[@class][contains(@class,'title')]"):
             for node in self.page.xpath(query):
                 text = clean_text(node.text_content())
                 if 4 <= len(text) <= 80 and (

@@ -40,22 +40,22 @@ TITLE_XPATHS = (
 INFO_XPATHS = (
     "//div[@id='share_right']/p[contains(@class,'left')]",
     "//div[contains(@class,'article-info')]",
-    "//*[contains(@class,'info') and (contains(., '来源') or contains(., '发布'))]",
+    "//*[@class][contains(@class,'info')][contains(., '来源') or contains(., '发布')]",
 )
 TIME_XPATHS = (
     "//div[@id='share_right']/p[contains(@class,'left')]/span[1]",
     "//*[@id='txt_left']//*[contains(@class,'time')]",
-    "//*[contains(@class,'article-info')]//*[contains(@class,'time')]",
-    "//*[contains(@class,'pubtime') or contains(@class,'pub-time') or @id='pubtime']",
+    "//*[@class][contains(@class,'article-info')]//*[contains(@class,'time')]",
+    "//*[@class or @id][contains(@class,'pubtime') or contains(@class,'pub-time') or @id='pubtime']",
 )
 SOURCE_XPATHS = (
     "//div[@id='share_right']/p[contains(@class,'left')]/span[2]",
     "//*[@id='txt_left']//*[contains(@class,'source')]",
-    "//*[contains(@class,'article-info')]//*[contains(@class,'source')]",
+    "//*[@class][contains(@class,'article-info')]//*[contains(@class,'source')]",
 )
 EDITOR_XPATHS = (
-    "//span[contains(@class,'right') and contains(., '责编')]",
-    "//*[contains(@class,'editor-name') or contains(@class,'article-editor')]",
+    "//span[@class][contains(@class,'right')][contains(., '责编')]",
+    "//*[@class][contains(@class,'editor-name') or contains(@class,'article-editor')]",
 )
 BODY_XPATHS = (
     "//div[@id='text_content']/div[@id='text_fix']",
@@ -68,21 +68,25 @@ BODY_XPATHS = (
 BREADCRUMB_XPATHS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' mrg_l_40 ')"
     " and contains(concat(' ', normalize-space(@class), ' '), ' pad_t_10 ')]",
-    "//*[contains(@class,'breadcrumb') or contains(@class,'crumb') or contains(@class,'position')"
-    " or contains(@class,'location') or contains(@class,'nav_path')]",
+    "//*[@class][contains(@class,'breadcrumb') or contains(@class,'crumb')"
+    " or contains(@class,'position') or contains(@class,'location') or contains(@class,'nav_path')]",
     # Unknown markup: the element whose own text opens with the printed label.
-    "//*[starts-with(normalize-space(text()), '当前位置') or starts-with(normalize-space(text()), '您的位置')]",
+    "//*[text()][starts-with(normalize-space(text()), '当前位置')"
+    " or starts-with(normalize-space(text()), '您的位置')]",
 )
 SUBTITLE_XPATHS = (
-    "//*[contains(@class,'article-subtitle') or contains(@class,'sub-title') or contains(@class,'subtitle')]",
+    "//*[@class][contains(@class,'article-subtitle') or contains(@class,'sub-title')"
+    " or contains(@class,'subtitle')]",
 )
 # Printed image captions inside the body: not body text, but they credit photographers.
-CAPTION_XPATH = ".//figcaption | .//*[contains(@class,'caption') or contains(@class,'pic-title')]"
+CAPTION_XPATH = (
+    ".//figcaption | .//*[@class][contains(@class,'caption') or contains(@class,'pic-title')]"
+)
 PHOTO_CREDIT_RE = re.compile(
     rf"(?:^|[\s。，,])(?P<name>[{P.HAN}]{{2,4}})\s{{0,2}}摄(?:影)?\s{{0,2}}$"
 )
 KEYWORD_XPATHS = (
-    "//*[contains(@class,'keyword') and (contains(., '关键词') or contains(., '关键字'))]",
+    "//*[@class][contains(@class,'keyword')][contains(., '关键词') or contains(., '关键字')]",
 )
 BULLETS_RE = re.compile(r"^[\s□■●◎▲△◆◇★☆]+")
 AUTHOR_LABEL_RE = re.compile(r"作者\s{0,2}[:：]\s{0,2}([^)）\n]{2,40})")
@@ -153,7 +157,12 @@ class HnrParser(GenericParser):
         node = self.content_node
         if node is None:
             return []
-        return [clean_text(c.text_content()) for c in node.xpath(CAPTION_XPATH)]
+        return [clean_text(c.text_content()) for c in self.caption_nodes]
+
+    @cached_property
+    def caption_nodes(self) -> list[lxml.html.HtmlElement]:
+        node = self.content_node
+        return [] if node is None else node.xpath(CAPTION_XPATH)
 
     @cached_property
     def _lines(self) -> list[str]:
@@ -161,9 +170,10 @@ class HnrParser(GenericParser):
         node = self.content_node
         if node is None:
             return []
-        node = copy.deepcopy(node)
-        for caption in node.xpath(CAPTION_XPATH):
-            caption.drop_tree()
+        if self.caption_nodes:  # copied only when there is something to leave out
+            node = copy.deepcopy(node)
+            for caption in node.xpath(CAPTION_XPATH):
+                caption.drop_tree()
         return clean_paragraphs(block_text(node, skip_negative=True).split("\n"))
 
     @cached_property

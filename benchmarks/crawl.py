@@ -1,0 +1,487 @@
+"""Crawl throughput: the full xinwen crawl against a bare Scrapy spider following the same links.
+
+    python benchmarks/crawl.py [--pages 2000] [--per-list 20] [--memory] [--keep DIR]
+
+Generates a large offline mirror of hnr.cn from the fixture templates in `fixtures/hnr/` (each
+article template copied with its own id, URL, headline and body, and with its related links
+pointing at other generated articles; list pages of 20 articles with `下一页` pagination), serves
+it from a loopback mirror (`crawler.mirror.MirrorServer`, in a process of its own so that it
+does not share the crawler's interpreter), and runs, in this run and each in its own
+subprocess:
+
+- **bare**: the `hnr` spider with its link extraction only — list pages, pagination and the
+  article links of article pages, exactly the requests of the real crawl — no extraction, no
+  item pipelines, no feed export;
+- **pipeline**: the real `hnr` spider with the project's settings: extraction, validation,
+  quarantine, duplicates, JSON lines export through FEEDS.
+
+Both go through the offline mirror machinery (`XINWEN_OFFLINE_ENABLED`, `XINWEN_MIRROR_PROXY`),
+obey robots.txt, and run with AutoThrottle off, DOWNLOAD_DELAY 0 and the same concurrency.
+Pages per second = pages fetched (robots.txt not counted) / the crawl's elapsed time (Scrapy's
+`elapsed_time_seconds`). The last line is `crawl: pipeline X pages/s, bare Y pages/s, ratio R`.
+
+`--memory` also crawls a mirror of `--memory-pages` (20,000) articles and compares the peak RSS
+(`ru_maxrss`) of that crawl's process with the `--pages` crawl's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+FIXTURE_SITE = REPO / "fixtures" / "hnr"
+CHANNEL = "http://news.hnr.cn/jpyc/"
+HOSTS = ("news.hnr.cn", "www.hnr.cn", "finance.hnr.cn")
+# Templates whose pages are one page each (the TRS gallery is a two-page article).
+SKIP_TEMPLATES = ("t20170518_2984512",)
+LINK_RE = re.compile(r"https?://[^\s\"'<>]+")
+SENTENCES = (
+    "记者在现场看到，工作人员正有序引导群众办理相关业务。",
+    "据了解，该项目总投资约{n}亿元，预计年底前全面完工。",
+    "市民王女士告诉记者，这样的变化让大家的生活更方便了。",
+    "相关负责人表示，下一步将继续加大投入力度，确保各项措施落实到位。",
+    "截至目前，全市已累计完成{n}个重点项目建设任务。",
+    "业内人士认为，这一举措对于推动高质量发展具有重要意义。",
+)
+
+
+# ------------------------------------------------------------------------------ the mirror
+@dataclass(frozen=True)
+class Template:
+    url: str
+    text: str
+    encoding: str
+    content_type: str
+    title: str
+    paragraph: str  # a body paragraph printed verbatim in the page, varied per copy
+    era: str
+
+
+def _new_url(era: str, url: str, index: int) -> str:
+    """A URL of the template's era for the index-th generated article."""
+    if "/article/1/" in url:
+        return f"{CHANNEL}article/1/{1517452279542722577 + (index << 22)}"
+    if era == "trs":
+        return f"http://www.hnr.cn/news/hnxw/201206/t20120611_{5000000 + index}.html"
+    if era == "redesign":
+        return f"http://news.hnr.cn/a/20220120/{6000000 + index}.html"
+    if "finance.hnr.cn" in url:
+        return f"http://finance.hnr.cn/201812/05/{3000000 + index}.html"
+    return f"http://news.hnr.cn/201906/21/{2000000 + index}.html"
+
+
+def load_templates() -> list[Template]:
+    """The fixture articles with what a copy varies."""
+    sys.path.insert(0, str(REPO))
+    from crawler.parsers import extract
+    from crawler.parsers.decode import decode_html
+
+    manifest = json.loads((FIXTURE_SITE / "manifest.json").read_text(encoding="utf-8"))
+    pages = manifest["pages"]
+    templates = []
+    for page in pages:
+        if page["kind"] != "article" or any(skip in page["url"] for skip in SKIP_TEMPLATES):
+            continue
+        body = (FIXTURE_SITE / page["file"]).read_bytes()
+        text, encoding = decode_html(body, None)
+        record = extract(body, page["url"])
+        lines = sorted(
+            (line for line in record["body"].split("\n") if len(line) >= 20 and line in text),
+            key=len,
+            reverse=True,
+        )
+        if not record["title"] or record["title"] not in text or not lines:
+            continue
+        templates.append(
+            Template(
+                url=page["url"],
+                text=text,
+                encoding=encoding,
+                content_type=page.get("content_type") or "text/html; charset=utf-8",
+                title=record["title"],
+                paragraph=lines[0],
+                era=page.get("template") or "",
+            )
+        )
+    return templates
+
+
+def article_page(template: Template, index: int, urls: list[str], site) -> bytes:
+    """The index-th article: the template with a new headline, a varied paragraph and its
+    links to fixture articles pointing at other generated articles."""
+    count = len(urls)
+    own = template.url
+    step = iter(range(1, 10_000))
+
+    def relink(match: re.Match[str]) -> str:
+        url = match.group(0)
+        if url == own or urlsplit(url).path == urlsplit(own).path:  # itself, on any host
+            return urls[index]
+        if not site.is_article(url):
+            return url
+        return urls[(index + next(step) * 7) % count]
+
+    sentence = SENTENCES[index % len(SENTENCES)].format(n=index % 97 + 3)
+    text = template.text.replace(template.title, f"{template.title}（{index}）")
+    text = text.replace(template.paragraph, f"{template.paragraph}第{index}号稿件：{sentence}")
+    text = LINK_RE.sub(relink, text)
+    return text.encode(template.encoding, errors="xmlcharrefreplace")
+
+
+def list_page(number: int, pages: int, items: list[tuple[str, str]]) -> bytes:
+    """List page `number` (1 is the channel root) of the generated channel."""
+    rows = "\n".join(
+        f'<li><a href="{url}" target="_blank">{title}</a><span>2022-04-22</span></li>'
+        for url, title in items
+    )
+    pager = []
+    if number > 1:
+        previous = CHANNEL if number == 2 else f"{CHANNEL}{number - 1}.html"
+        pager.append(f'<a href="{previous}">上一页</a>')
+    if number < pages:
+        pager.append(f'<a href="{CHANNEL}{number + 1}.html">下一页</a>')
+    html = f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>精品原创_映象网</title>
+<meta name="keywords" content="映象网,河南,新闻"></head>
+<body>
+<div class="header"><a class="logo" href="{CHANNEL}">映象网</a>
+<ul class="nav"><li><a href="{CHANNEL}">精品原创</a></li>
+<li><a href="http://www.hnr.cn/admin/login.html">登录</a></li></ul></div>
+<div class="w1200 list-box"><div class="position">当前位置：精品原创</div>
+<ul class="list">
+{rows}
+</ul>
+<div class="pages">{" ".join(pager)}</div></div>
+<div class="footer">Copyright © 映象网 版权所有</div>
+</body></html>
+"""
+    return html.encode("utf-8")
+
+
+def build_mirror(root: Path, articles: int, per_list: int = 20) -> dict:
+    """fixtures-style `root/hnr/{manifest.json, mirror/}` with `articles` articles."""
+    from crawler.spiders.site import SiteConfig
+
+    templates = load_templates()
+    site_config = SiteConfig.load("hnr")
+    site = root / "hnr"
+    pages_dir = site / "mirror" / "pages"
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    chosen = [templates[i % len(templates)] for i in range(articles)]
+    urls = [_new_url(t.era, t.url, i) for i, t in enumerate(chosen)]
+    entries = []
+    titles = []
+    for index, template in enumerate(chosen):
+        name = f"pages/{index}.html"
+        (site / "mirror" / name).write_bytes(article_page(template, index, urls, site_config))
+        entries.append(
+            {"url": urls[index], "file": f"mirror/{name}", "content_type": template.content_type}
+        )
+        titles.append(f"{template.title}（{index}）")
+    lists = max(1, -(-articles // per_list))
+    for number in range(1, lists + 1):
+        chunk = range((number - 1) * per_list, min(number * per_list, articles))
+        name = f"pages/list-{number}.html"
+        body = list_page(number, lists, [(urls[i], titles[i]) for i in chunk])
+        (site / "mirror" / name).write_bytes(body)
+        url = CHANNEL if number == 1 else f"{CHANNEL}{number}.html"
+        entries.append(
+            {"url": url, "file": f"mirror/{name}", "content_type": "text/html; charset=utf-8"}
+        )
+    robots = (FIXTURE_SITE / "mirror" / "news.hnr.cn" / "robots.txt").read_bytes()
+    for host in HOSTS:
+        (site / "mirror" / host).mkdir(parents=True, exist_ok=True)
+        (site / "mirror" / host / "robots.txt").write_bytes(robots)
+        entries.append(
+            {
+                "url": f"http://{host}/robots.txt",
+                "file": f"mirror/{host}/robots.txt",
+                "content_type": "text/plain; charset=utf-8",
+            }
+        )
+    (site / "manifest.json").write_text(
+        json.dumps({"description": "generated by benchmarks/crawl.py", "pages": entries}),
+        encoding="utf-8",
+    )
+    return {"articles": articles, "lists": lists, "templates": len(templates)}
+
+
+class MirrorProcess:
+    """The loopback mirror in a process of its own; `proxy_url` once it listens."""
+
+    SCRIPT = (
+        "import sys, signal\n"
+        "from pathlib import Path\n"
+        "from crawler.mirror import MirrorServer\n"
+        "server = MirrorServer(Path(sys.argv[1])).start()\n"
+        "print(server.proxy_url, flush=True)\n"
+        "signal.sigwait({signal.SIGTERM, signal.SIGINT})\n"
+        "server.stop()\n"
+    )
+
+    def __init__(self, site_dir: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", self.SCRIPT, str(site_dir)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        assert self.process.stdout is not None
+        self.proxy_url = self.process.stdout.readline().strip()
+        if not self.proxy_url.startswith("http://"):
+            self.stop()
+            raise RuntimeError("the mirror did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# ------------------------------------------------------------------------------ the crawls
+def crawl_settings(kind: str, proxy: str, out_dir: Path, concurrency: int) -> dict:
+    common = {
+        "XINWEN_OFFLINE_ENABLED": True,
+        "XINWEN_MIRROR_PROXY": proxy,
+        "ROBOTSTXT_OBEY": True,
+        "AUTOTHROTTLE_ENABLED": False,
+        "DOWNLOAD_DELAY": 0,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "LOG_LEVEL": "WARNING",
+        "XINWEN_SUMMARY_LOG": False,
+    }
+    if kind == "bare":
+        return {**common, "ITEM_PIPELINES": {}, "FEEDS": {}}
+    return {
+        **common,
+        "FEEDS": {str(out_dir / "records.jsonl"): {"format": "jsonlines", "overwrite": True}},
+        "XINWEN_QUARANTINE_PATH": str(out_dir / "rejected.jsonl"),
+    }
+
+
+def bare_spider_class():
+    """The hnr spider with its link following only: article pages yield the same article
+    requests as in the real crawl, and nothing is extracted."""
+    from crawler.spiders.hnr import HnrSpider
+
+    class BareHnrSpider(HnrSpider):
+        def parse_article(self, response):
+            self._stat("pages/article")
+            for url, _text in self.links(response):
+                if self.site.is_article(url):
+                    request = self.article_request(url)
+                    if request is not None:
+                        yield request
+
+    return BareHnrSpider
+
+
+def child(kind: str, proxy: str, out_dir: Path, concurrency: int) -> None:
+    """One crawl in this process; prints its figures as JSON on the last line."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.spiders.hnr import HnrSpider
+
+    settings = get_project_settings()
+    settings.setdict(crawl_settings(kind, proxy, out_dir, concurrency), priority="cmdline")
+    process = CrawlerProcess(settings)
+    spider = bare_spider_class() if kind == "bare" else HnrSpider
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, channels=CHANNEL)
+    started = time.perf_counter()
+    process.start()
+    wall = time.perf_counter() - started
+    stats = crawler.stats.get_stats()
+    robots = stats.get("robotstxt/response_count", 0)
+    pages = stats.get("response_received_count", 0) - robots
+    elapsed = stats.get("elapsed_time_seconds") or wall
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    records = 0
+    if kind == "pipeline" and (out_dir / "records.jsonl").exists():
+        with open(out_dir / "records.jsonl", "rb") as handle:
+            records = sum(1 for _ in handle)
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "pages": pages,
+                "elapsed": elapsed,
+                "wall": wall,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "items": stats.get("item_scraped_count", 0),
+                "records": records,
+                "dropped": stats.get("item_dropped_count", 0),
+                "errors": stats.get("log_count/ERROR", 0),
+                "maxrss_kb": usage.ru_maxrss,
+            }
+        )
+    )
+
+
+def run_child(kind: str, proxy: str, out_dir: Path, concurrency: int) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--proxy",
+            proxy,
+            "--out",
+            str(out_dir),
+            "--concurrency",
+            str(concurrency),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        sys.stderr.write(done.stderr[-4000:])
+        raise RuntimeError(f"{kind} crawl failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def crawl_pair(root: Path, articles: int, per_list: int, concurrency: int, kinds: tuple) -> dict:
+    """Build a mirror of `articles` articles and crawl it once with each kind."""
+    site_root = root / f"mirror-{articles}"
+    started = time.perf_counter()
+    built = build_mirror(site_root, articles, per_list)
+    built["build_s"] = time.perf_counter() - started
+    mirror = MirrorProcess(site_root / "hnr")
+    try:
+        results = {
+            kind: run_child(kind, mirror.proxy_url, root / f"out-{kind}-{articles}", concurrency)
+            for kind in kinds
+        }
+    finally:
+        mirror.stop()
+    return {"mirror": built, **results}
+
+
+def fsync_cost(lines: int, directory: Path) -> dict:
+    """Cost of a flush + fsync after every JSON line (kill -9 durability) against plain
+    buffered writes, for `lines` records of the size the crawl writes."""
+    record = json.dumps({"body": "映象网讯 " * 200, "title": "标题"}, ensure_ascii=False) + "\n"
+    timings = {}
+    for mode in ("buffered", "flush+fsync"):
+        path = directory / f"fsync-{mode}.jsonl"
+        started = time.perf_counter()
+        with open(path, "w", encoding="utf-8") as handle:
+            for _ in range(lines):
+                handle.write(record)
+                if mode != "buffered":
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        timings[mode] = (time.perf_counter() - started) * 1000 / lines
+        path.unlink()
+    return timings
+
+
+# ------------------------------------------------------------------------------ printing
+def rate(result: dict) -> float:
+    return result["pages"] / result["elapsed"] if result["elapsed"] else 0.0
+
+
+def report(args: argparse.Namespace, main: dict, memory: dict | None, fsync: dict) -> str:
+    lines = [
+        f"crawl benchmark, {date.today().isoformat()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; mirror of {main['mirror']['articles']} articles "
+        f"({main['mirror']['templates']} fixture templates) + {main['mirror']['lists']} list "
+        f"pages, concurrency {args.concurrency}, robots.txt obeyed, AutoThrottle off, delay 0",
+        "",
+        "| crawl | pages | records | elapsed s | pages/s | CPU s | CPU ms/page | peak RSS MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind in ("bare", "pipeline"):
+        r = main[kind]
+        lines.append(
+            f"| {kind} | {r['pages']} | {r['records'] if kind == 'pipeline' else '–'} "
+            f"| {r['elapsed']:.2f} | {rate(r):.0f} | {r['cpu']:.2f} "
+            f"| {r['cpu'] * 1000 / max(r['pages'], 1):.2f} | {r['maxrss_kb'] / 1024:.0f} |"
+        )
+    lines += [
+        "",
+        f"per-record flush+fsync (kill -9 durability): {fsync['flush+fsync']:.3f} ms/record "
+        f"vs buffered {fsync['buffered']:.4f} ms/record",
+    ]
+    if memory:
+        small, large = main["pipeline"], memory["pipeline"]
+        growth = large["maxrss_kb"] / small["maxrss_kb"] - 1
+        lines += [
+            "",
+            f"memory: pipeline crawl of {small['pages']} pages peak RSS "
+            f"{small['maxrss_kb'] / 1024:.0f} MB, of {large['pages']} pages "
+            f"{large['maxrss_kb'] / 1024:.0f} MB ({large['records']} records, "
+            f"{rate(large):.0f} pages/s): {growth:+.0%} (target within 20%: "
+            f"{'ok' if abs(growth) <= 0.20 else 'MISSED'})",
+        ]
+    pipeline, bare = rate(main["pipeline"]), rate(main["bare"])
+    lines.append(
+        f"crawl: pipeline {pipeline:.0f} pages/s, bare {bare:.0f} pages/s, "
+        f"ratio {pipeline / bare:.2f}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=2000, help="generated articles")
+    parser.add_argument("--per-list", type=int, default=20, help="articles per list page")
+    parser.add_argument("--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS")
+    parser.add_argument("--memory", action="store_true", help="also the 20,000-page crawl")
+    parser.add_argument("--memory-pages", type=int, default=20000)
+    parser.add_argument("--keep", help="build mirrors and outputs here and keep them")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--proxy", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child, args.proxy, Path(args.out), args.concurrency)
+        return 0
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="xinwen-crawl-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        result = crawl_pair(root, args.pages, args.per_list, args.concurrency, ("bare", "pipeline"))
+        memory = None
+        if args.memory:
+            memory = crawl_pair(
+                root, args.memory_pages, args.per_list, args.concurrency, ("pipeline",)
+            )
+        fsync = fsync_cost(2000, root)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        print(json.dumps({"main": result, "memory": memory, "fsync": fsync}, indent=1))
+    print(report(args, result, memory, fsync))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
