@@ -17,6 +17,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# `xinwen crawl` keeps a persistent crawl state by default (~/.local/state/xinwen/): a test run
+# must never read or write the user's, nor see another session's. Every crawl a test starts gets
+# a state of its own: `run_xinwen` makes one per call, `_isolated_crawl_state` one per test for
+# any other subprocess that inherits the environment, and this one covers the rest of the session.
+os.environ["XINWEN_STATE"] = str(Path(tempfile.mkdtemp(prefix="xinwen-state-")) / "state.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_crawl_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    state = tmp_path_factory.mktemp("crawl-state") / "state.sqlite3"
+    monkeypatch.setenv("XINWEN_STATE", str(state))
+
+
 BUNDLED_MANIFEST = REPO / "fixtures" / "hnr" / "manifest.json"
 
 needs_bundled_mirror = pytest.mark.skipif(
