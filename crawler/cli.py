@@ -116,6 +116,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     settings.set("XINWEN_RUN_ARGV", ["xinwen", *args.argv], priority="cmdline")
     if args.offline:
         settings.set("XINWEN_OFFLINE_ENABLED", True, priority="cmdline")
+    if args.redis:  # a worker of a distributed crawl (crawler/distributed.py)
+        settings.set("XINWEN_REDIS_URL", args.redis, priority="cmdline")
     if args.warc:
         settings.set("XINWEN_WARC_PATH", str(Path(args.warc).resolve()), priority="cmdline")
     if feeds:
@@ -231,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-O", "--overwrite-output", dest="overwrite", action="append", default=[],
         metavar="PATH", help="write JSONL here, replacing the file",
     )  # fmt: skip
+    p.add_argument(
+        "--redis", metavar="URL", help="a worker of a distributed crawl: redis://HOST:PORT/DB"
+    )
     p.add_argument(
         "--warc", metavar="PATH", help="also write every fetched response to this WARC file"
     )

@@ -434,7 +434,7 @@ class DistributedScheduler(Scheduler):
         pages (the incremental state stays)."""
         if self.server.hlen(self.key("workers")):
             return  # others are still idling out; the last one clears
-        self.server.delete(self.key("seeded"), self.df.key)
+        self.server.delete(self.key("seeded"), self.key("crawl_id"), self.df.key)
         logger.info("distributed crawl %s complete: seed marker and dupefilter cleared", self.ns)
 
     def spider_idle(self, spider: Any) -> None:
@@ -477,6 +477,8 @@ class SeedOnceMiddleware:
         key = f"{self.ns}:seeded"
         claim = self.server.register_script(_SEED)
         outcome = claim(keys=[key], args=[self.worker, f"{self.ns}:worker:"])
+        if outcome == 1:  # a new crawl: its id tells its articles from earlier crawls' ones
+            self.server.set(f"{self.ns}:crawl_id", f"{time.time():.6f}-{self.worker}")
         if outcome:
             how = "seeding" if outcome == 1 else "taking over the seeding of a dead worker:"
             logger.info("%s the start pages of %s", how, self.ns)

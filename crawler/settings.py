@@ -88,6 +88,22 @@ DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.failures.RedirectLo
 # A page that still fails after its retries is quarantined with a reason: a warning, not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 
+# --- distributed crawls on Redis (crawler/distributed.py, pipelines/redis_state.py) ----------
+# `xinwen crawl SITE --redis redis://HOST:PORT/DB` sets it: the request queue, the dupefilter and
+# the crawl state live in Redis, shared by every worker (RedisAddon switches the scheduler).
+XINWEN_REDIS_URL = None
+# Keys of the queue, dupefilter, seed marker and workers; of the shared article state.
+XINWEN_REDIS_KEY = "xinwen:%(spider)s"
+XINWEN_REDIS_STATE_PREFIX = "xinwen:state"
+# A worker stops once the queue stayed empty, with no request in flight anywhere, this long.
+XINWEN_REDIS_IDLE_SECONDS = 30
+# A worker whose heartbeat is older than this is dead: its requests go back to the queue.
+XINWEN_REDIS_HEARTBEAT_SECONDS = 30
+# Requests one worker holds at once (popped, not finished); the rest is left to the others.
+XINWEN_REDIS_PREFETCH = 4
+ADDONS = {"crawler.distributed.RedisAddon": 0}
+SPIDER_MIDDLEWARES = {**SPIDER_MIDDLEWARES, "crawler.distributed.SeedOnceMiddleware": 50}
+
 # --- incremental crawls, durable export, runs (pipelines/state.py, pipelines/export.py) -------
 # The crawl state (SQLite): seen articles, near-duplicate index, list watermarks, runs, output
 # offsets. `xinwen crawl` sets it (--state, default pipelines.state.default_state_path()); unset,

@@ -126,19 +126,30 @@ class RedisStateStore:
         self.recovered = {"lines": 0, "truncated_bytes": 0}
         self._claim = server.register_script(_CLAIM)
         self.lost_claims = 0
+        # The key holding the id of the distributed crawl now running (set by its seeder).
+        self.crawl_key: str | None = None
+        self._crawl_id: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RedisStateStore:
-        from crawler.distributed import redis_server, worker_id
+        from crawler.distributed import namespace, redis_server, worker_id
 
         settings = crawler.settings
-        return cls(
+        store = cls(
             redis_server(settings),
             worker_id(crawler),
             prefix=settings.get("XINWEN_REDIS_STATE_PREFIX") or DEFAULT_PREFIX,
             near_distance=settings.getint("XINWEN_NEAR_DUPLICATE_DISTANCE", 3),
             url=_redacted(settings.get("XINWEN_REDIS_URL") or "redis://"),
         )
+        store.crawl_key = namespace(settings, crawler.spidercls.name) + ":crawl_id"
+        return store
+
+    @property
+    def crawl_id(self) -> str | None:
+        if self._crawl_id is None and self.crawl_key:
+            self._crawl_id = self.server.get(self.crawl_key)
+        return self._crawl_id
 
     def key(self, *parts: object) -> str:
         return ":".join([self.prefix, *map(str, parts)])
@@ -164,6 +175,7 @@ class RedisStateStore:
             "worker": self.worker,
             "first_seen": _now(),
             "run_id": self.run_id,
+            "crawl": self.crawl_id,
             **extra,
         }
         return json.dumps(entry, ensure_ascii=False)
@@ -324,8 +336,14 @@ class RedisStateStore:
         self.server.hset(self.key("pages"), url, value)
 
     def is_known(self, url: str, rejected_retry: timedelta | None = None) -> bool:
-        if self.has_url(url):
-            return True
+        """Known from an earlier crawl. Articles of the distributed crawl now running are not
+        "known" here: the shared dupefilter already keeps their URLs from being requested
+        twice, and a list page whose articles this crawl just wrote must still be paged on,
+        however the workers' timing falls (the same dataset from 1 or N workers)."""
+        canonical = self.server.hget(self.key("urls"), url) or url
+        entry = self._entry(canonical)
+        if entry is not None:
+            return self.crawl_id is None or entry.get("crawl") != self.crawl_id
         raw = self.server.hget(self.key("pages"), url)
         if not raw:
             return False

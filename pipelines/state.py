@@ -394,6 +394,10 @@ def crawl_state(crawler: Any) -> StateStore:
     `XINWEN_STATE_PATH` (unset: an in-memory store, this crawl only) and
     `XINWEN_NEAR_DUPLICATE_DISTANCE`; closed when the engine stops. A state file is locked
     against a second crawl (`StateLocked`)."""
+    if crawler.settings.get("XINWEN_REDIS_URL"):  # a distributed crawl: the state is in Redis
+        from pipelines.redis_state import redis_crawl_state
+
+        return redis_crawl_state(crawler)  # type: ignore[return-value]
     store = _CRAWL_STATES.get(crawler)
     if store is None:
         settings = crawler.settings
