@@ -27,13 +27,13 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.spiders.site import list_dir, url_key
 from pipelines.state import StateStore, crawl_state
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -64,23 +64,6 @@ def parse_when(value: str, now: datetime | None = None) -> date:
     if moment.tzinfo is not None:
         moment = moment.astimezone(CHINA_TZ)
     return moment.date()
-
-
-def url_key(url: str) -> str:
-    """As the spider keys the URLs it requested: no fragment, lower-case scheme and host."""
-    parts = urlsplit(url)
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
-    )
-
-
-def list_folder(url: str) -> str:
-    """`http://news.hnr.cn/djn/2.html` -> `http://news.hnr.cn/djn/`."""
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), path[: path.rfind("/") + 1], "", "")
-    )
 
 
 def _callback_name(request: Request | None) -> str:
@@ -162,8 +145,8 @@ class IncrementalMiddleware:
         if response is None or not self.is_later_list_page(request, spider):
             return True
         requested = getattr(spider, "_requested", None)
-        folder = list_folder(request.url)
-        if folder == list_folder(response.url):
+        folder = list_dir(request.url)
+        if folder == list_dir(response.url):
             if not stop:
                 return True
             self.stats.inc_value("xinwen/lists/stopped")

@@ -72,7 +72,6 @@ REGEX_CASES = [
     ("SOURCE_LABEL_RE", H.SOURCE_LABEL_RE, "来源：河南日报", "河南日报"),
     ("AUTHOR_LABEL_RE", H.AUTHOR_LABEL_RE, "(作者：张三)", "作者们说"),
     ("BULLETS_RE", H.BULLETS_RE, "□本报记者 刘晓波", "本报记者 刘晓波"),
-    ("PHOTO_CREDIT_RE", H.PHOTO_CREDIT_RE, "市民赏花踏青。孙磊 摄", "摄影展开幕"),
 ]
 
 

@@ -41,6 +41,7 @@ CASES = [
     ("HANDLE_RE", P.HANDLE_RE, "ggjjzhzz", "2005"),
     ("ORG_NAME_RE", P.ORG_NAME_RE, "大汉网络", "常书香"),
     ("UI_WORD_RE", P.UI_WORD_RE, "查看评论", "胡平"),
+    ("PHOTO_CREDIT_RE", P.PHOTO_CREDIT_RE, "市民赏花踏青。孙磊 摄", "摄影展开幕"),
     ("TRAILING_CREDIT_RE", P.TRAILING_CREDIT_RE, "（常书香 马丹阳）", "（完）。这是正文"),
     ("BODY_END_RE", P.BODY_END_RE, "相关报道：", "相关报道指出，今年粮食增产。"),
     (

@@ -115,7 +115,6 @@ def test_start_yields_channel_requests() -> None:
 
 def test_list_page_links() -> None:
     spider = make_spider(channels="djn", since="2020-01-01")
-    spider._list_dirs.add("http://news.hnr.cn/djn/")
     page = html(
         "http://news.hnr.cn/djn/",
         """<a href="/202204/22/1.html#x">a</a> <a href=" /202204/22/1.html ">again</a>

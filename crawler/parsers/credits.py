@@ -15,6 +15,7 @@ from crawler.parsers.patterns import (
     NAME_RE,
     NOT_NAMES,
     ORG_NAME_RE,
+    PHOTO_CREDIT_RE,
     POSTFIX_ROLE_RE,
     ROLE_ALIASES,
     ROLE_RE,
@@ -131,6 +132,11 @@ def parse_credits(text: str | None) -> list[dict]:
                 pending.append(token)
         elif token in {"文", "图", "文图"} and pending:
             continue
+    return unique_by_name(people)
+
+
+def unique_by_name(people: list[dict]) -> list[dict]:
+    """Each person once, in first-credited order."""
     seen: set[str] = set()
     unique = []
     for person in people:
@@ -138,6 +144,18 @@ def parse_credits(text: str | None) -> list[dict]:
             seen.add(person["name"])
             unique.append(person)
     return unique
+
+
+def with_caption_photographers(found: list[dict], captions: list[str]) -> list[dict]:
+    """`found` plus the photographers that image captions credit (`市民赏花。孙磊 摄`)."""
+    names = {person["name"] for person in found}
+    found = list(found)
+    for caption in captions:
+        photo = PHOTO_CREDIT_RE.search(caption)
+        if photo and photo["name"] not in names:
+            names.add(photo["name"])
+            found.append({"name": photo["name"], "role": "摄影", "org": None})
+    return found
 
 
 def parse_bracket_names(text: str | None) -> list[dict]:

@@ -20,6 +20,7 @@ from crawler.parsers.credits import (
     parse_bracket_names,
     parse_credits,
     parse_editors,
+    unique_by_name,
 )
 from crawler.parsers.dates import (
     PublishTime,
@@ -476,10 +477,10 @@ class GenericParser:
             if is_byline(text):
                 people.extend(parse_credits(text))
         if people:
-            return _unique(people)
+            return unique_by_name(people)
         for text in texts:
             people.extend(labelled_credits(text))
-        return _unique(people)
+        return unique_by_name(people)
 
     def labelled_footer_reporters(self) -> list[dict]:
         """作者：/ 执笔人：/ 记者： lines in or closing the article (a blog's "作者:X 发表于")."""
@@ -633,16 +634,6 @@ def _find_line(texts: list[str], wanted: str, start: int) -> int | None:
         if head and head in texts[index]:
             return index
     return None
-
-
-def _unique(people: list[dict]) -> list[dict]:
-    seen: set[str] = set()
-    unique = []
-    for person in people:
-        if person["name"] not in seen:
-            seen.add(person["name"])
-            unique.append(person)
-    return unique
 
 
 def is_byline(text: str) -> bool:

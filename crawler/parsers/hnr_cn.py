@@ -18,7 +18,7 @@ from functools import cached_property
 import lxml.html
 
 from crawler.parsers import patterns as P
-from crawler.parsers.credits import parse_credits, parse_editors
+from crawler.parsers.credits import parse_credits, parse_editors, with_caption_photographers
 from crawler.parsers.dates import PublishTime, parse_time
 from crawler.parsers.generic import (
     GenericParser,
@@ -82,9 +82,6 @@ SUBTITLE_XPATHS = (
 CAPTION_XPATH = (
     ".//figcaption | .//*[@class][contains(@class,'caption') or contains(@class,'pic-title')]"
 )
-PHOTO_CREDIT_RE = re.compile(
-    rf"(?:^|[\s。，,])(?P<name>[{P.HAN}]{{2,4}})\s{{0,2}}摄(?:影)?\s{{0,2}}$"
-)
 KEYWORD_XPATHS = (
     "//*[@class][contains(@class,'keyword')][contains(., '关键词') or contains(., '关键字')]",
 )
@@ -144,13 +141,7 @@ class HnrParser(GenericParser):
         if not found:
             author = AUTHOR_LABEL_RE.search(self.info_line + "\n" + self.header_text)
             found = parse_credits("作者:" + author.group(1)) if author else []
-        names = {person["name"] for person in found}
-        for caption in self.captions:
-            photo = PHOTO_CREDIT_RE.search(caption)
-            if photo and photo["name"] not in names:
-                names.add(photo["name"])
-                found.append({"name": photo["name"], "role": "摄影", "org": None})
-        return found
+        return with_caption_photographers(found, self.captions)
 
     @cached_property
     def captions(self) -> list[str]:

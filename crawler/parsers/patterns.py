@@ -212,6 +212,10 @@ AUTHOR_LABEL_ANY_RE = re.compile(r"(?:作者|执笔人|撰稿人?|撰文|记者)
 AUTHOR_LABEL_RE = re.compile(r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|文)\s{0,2}[:：/／]")
 # A screen name: Latin letters, digits and underscores, starting with a letter.
 HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
+# A photographer credited at the end of an image caption: "市民赏花踏青。孙磊 摄".
+PHOTO_CREDIT_RE = re.compile(
+    rf"(?:^|[\s。，,])(?P<name>[{HAN}]{{2,4}})\s{{0,2}}摄(?:影)?\s{{0,2}}$"
+)
 # Credits in brackets closing the body: （常书香 马丹阳） / (记者 张三)
 TRAILING_CREDIT_RE = re.compile(
     rf"[(（]\s{{0,2}}(?P<credits>[{HAN}A-Za-z·\s/／:：、,，]{{2,40}}?)\s{{0,2}}[)）]\s{{0,2}}$"

@@ -19,10 +19,15 @@ from functools import cached_property
 import lxml.html
 
 from crawler.parsers import patterns as P
-from crawler.parsers.credits import parse_bracket_names, parse_credits, parse_editors
+from crawler.parsers.credits import (
+    parse_bracket_names,
+    parse_credits,
+    parse_editors,
+    with_caption_photographers,
+)
 from crawler.parsers.dates import PublishTime, parse_time
 from crawler.parsers.generic import GenericParser, split_breadcrumb
-from crawler.parsers.hnr_cn import BULLETS_RE, CAPTION_XPATH, PHOTO_CREDIT_RE, is_credit_line
+from crawler.parsers.hnr_cn import BULLETS_RE, CAPTION_XPATH, is_credit_line
 from crawler.parsers.page import clean_text
 
 # A printed label in front of a value: "来源：河南日报", "作者:张三", "责任编辑：李四".
@@ -83,13 +88,7 @@ class ProfiledParser(GenericParser):
                 found = parse_credits(credits) or parse_bracket_names(credits)
         found = [person for person in found if self._plausible_person(person["name"])]
         found = found or super().reporters()
-        names = {person["name"] for person in found}
-        for caption in self.captions:
-            photo = PHOTO_CREDIT_RE.search(caption)
-            if photo and photo["name"] not in names:
-                names.add(photo["name"])
-                found.append({"name": photo["name"], "role": "摄影", "org": None})
-        return found
+        return with_caption_photographers(found, self.captions)
 
     def editors(self) -> list[dict]:
         return parse_editors(self.page.first_text(self.EDITOR_XPATHS)) or super().editors()

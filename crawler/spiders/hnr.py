@@ -24,7 +24,7 @@ from scrapy.settings import BaseSettings
 from crawler.budget import DEFAULT_BUDGET_SECONDS, time_budget
 from crawler.parsers import ParseError, extract_page, merge_pages
 from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
-from crawler.spiders.site import SiteConfig
+from crawler.spiders.site import SiteConfig, list_dir, url_key
 from pipelines.quarantine import RejectedPage
 
 CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -101,7 +101,6 @@ class SiteSpider(scrapy.Spider):
         if self.since and self.until and self.since > self.until:
             raise ValueError("since is after until")
         self._requested: set[str] = set()
-        self._list_dirs: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -137,7 +136,6 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
-            self._list_dirs.add(list_dir(url))
             request = self._request(url, self.parse_list, meta={"xinwen_start": True})
             if request is not None:
                 yield request
@@ -181,20 +179,21 @@ class SiteSpider(scrapy.Spider):
             request = None
             if self.site.is_article(url):
                 request = self.article_request(url)
-            elif self.is_pagination(url, text):
-                request = self._request(url, self.parse_list)
-            elif channels and self.site.is_channel_root(url):
-                self._list_dirs.add(list_dir(url))
+            elif self.is_pagination(url, text, response.url) or (
+                channels and self.site.is_channel_root(url)
+            ):
                 request = self._request(url, self.parse_list)
             if request is not None:
                 yield request
 
-    def is_pagination(self, url: str, text: str) -> bool:
+    def is_pagination(self, url: str, text: str, list_url: str) -> bool:
+        """A next-page link, or another numbered list page in the folder of the list page being
+        read (decided from the page itself, so every worker of a distributed crawl agrees)."""
         if text in self.site.next_page_texts:
             return True
         return (
             self.site.is_list(url)
-            and list_dir(url) in self._list_dirs
+            and list_dir(url) == list_dir(list_url)
             and url_key(url) != (url_key(list_dir(url)))
         )
 
@@ -249,22 +248,6 @@ class SiteSpider(scrapy.Spider):
         if pages:
             self._stat("multipage/incomplete")
             yield from self.article_record(merge_pages(pages))
-
-
-def url_key(url: str) -> str:
-    """A URL without fragment, with lower-case scheme and host (for the seen-request set)."""
-    parts = urlsplit(url)
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
-    )
-
-
-def list_dir(url: str) -> str:
-    """The channel folder of a list URL: `http://news.hnr.cn/djn/2.html` → `…/djn/`."""
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    folder = path[: path.rfind("/") + 1]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), folder, "", ""))
 
 
 class HnrSpider(SiteSpider):

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "sites"
 
@@ -123,3 +123,19 @@ class SiteConfig:
         except (ValueError, OverflowError):
             return None
         return None
+
+
+def url_key(url: str) -> str:
+    """A URL without fragment, with lower-case scheme and host (for the seen-request set)."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
+    )
+
+
+def list_dir(url: str) -> str:
+    """The channel folder of a list URL: `http://news.hnr.cn/djn/2.html` → `…/djn/`."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    folder = path[: path.rfind("/") + 1]
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), folder, "", ""))
