@@ -567,12 +567,19 @@ class GenericParser:
         return []
 
     def section(self) -> list[str]:
-        for node in self.page.xpath(
-            # [@class or @id] first: the string tests then run on a few elements, not all.
-            "//*[@class or @id][contains(@class,'crumb') or contains(@class,'position')"
-            " or contains(@class,'location') or contains(@id,'crumb') or contains(@id,'position')"
-            " or contains(@id,'location')]"
-        ):
+        # = //*[contains(@class,'crumb') or … or contains(@id,'location')], in document order,
+        # as a loop: several times faster than libxml2's contains() on every class and id.
+        for node in self.page.tree.iter(lxml.etree.Element):
+            marker = node.get("class")
+            ident = node.get("id")
+            if marker is None:
+                if ident is None:
+                    continue
+                marker = ident
+            elif ident is not None:
+                marker = f"{marker}\0{ident}"  # NUL: no word across the two
+            if "crumb" not in marker and "position" not in marker and "location" not in marker:
+                continue
             trail = split_breadcrumb(node.text_content())
             if trail:
                 return trail

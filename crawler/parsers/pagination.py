@@ -15,11 +15,14 @@ from crawler.parsers.page import Page, body_fingerprint
 
 # Ordered: the most specific first; each yields candidate hrefs.
 NEXT_PAGE_XPATHS = (
-    "//a[@id='nexttt']/@href",
-    "//*[@id='page_nav' or @id='pages' or @id='articlePage' or contains(@class,'article-page')"
-    " or contains(@class,'page_nav') or contains(@class,'pagination') or contains(@class,'pages')]"
-    "//a[normalize-space(.)='下一页' or normalize-space(.)='下页' or normalize-space(.)='>']/@href",
-    "//a[normalize-space(.)='下一页']/@href",
+    "/descendant::a[@id='nexttt']/@href",
+    # = //*[pager]//a[text]/@href, with the cheap test first: the text of the few links that
+    # can match, not the class of every element (and /descendant:: is faster than //).
+    "/descendant::a[normalize-space(.)='下一页' or normalize-space(.)='下页' or normalize-space(.)='>']"
+    "[ancestor::*[@id='page_nav' or @id='pages' or @id='articlePage'"
+    " or contains(@class,'article-page') or contains(@class,'page_nav')"
+    " or contains(@class,'pagination') or contains(@class,'pages')]]/@href",
+    "/descendant::a[normalize-space(.)='下一页']/@href",
 )
 # `<stem>_<n>.<ext>` (n ≥ 1) or `<stem>.<ext>?page=<n>`: the page number of a continuation.
 CONTINUATION_RE = re.compile(r"^(?P<stem>.+?)(?:_(?P<n>\d{1,3}))?(?P<ext>\.s?html?)$")
