@@ -53,6 +53,8 @@ _NFKD_COMMON = {
     ]
     if unicodedata.normalize("NFKD", chr(code)) != chr(code)
 }
+_NFKD_COMMON_CHARS = {chr(code): folded for code, folded in _NFKD_COMMON.items()}
+_NFKD_COMMON_RE = re.compile("[" + "".join(re.escape(c) for c in _NFKD_COMMON_CHARS) + "]")
 
 
 def clean_text(text: str | None) -> str:
@@ -67,7 +69,16 @@ def body_fingerprint(body: str) -> str:
     # NFKC, faster: the compatibility characters Chinese text is full of (full-width
     # punctuation, …, ①) are first replaced by their NFKD form, which leaves NFKC's result
     # unchanged, and most bodies are then already normalised (a quick check, no rewrite).
-    folded = body.translate(_NFKD_COMMON)
+    # The same as body.translate(_NFKD_COMMON), several times faster: translate looks every
+    # character up in a dict, where str.replace rewrites the few kinds present in one C pass
+    # each (an NFKD form holds no key of the table, so the order of replacements is free).
+    present = set(_NFKD_COMMON_RE.findall(body))
+    if len(present) <= 24:
+        folded = body
+        for char in present:
+            folded = folded.replace(char, _NFKD_COMMON_CHARS[char])
+    else:
+        folded = body.translate(_NFKD_COMMON)
     if not unicodedata.is_normalized("NFKC", folded):
         folded = unicodedata.normalize("NFKC", folded)
     folded = folded.lower()
