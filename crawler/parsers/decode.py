@@ -72,32 +72,48 @@ def _mostly_utf8(sample: bytes) -> bool:
 
 
 def _bad_share(body: bytes, encoding: str) -> float:
-    text = body[:JUDGE_BYTES].decode(encoding, errors="replace")
-    return text.count("\ufffd") / max(len(text), 1)
+    return _judged(body, encoding)[0]
+
+
+def _judged(body: bytes, encoding: str) -> tuple[float, str | None]:
+    """The share of U+FFFD in the head of the body decoded, and the decoded text when the head
+    is the whole body (the text decode_html would make: it is not decoded twice)."""
+    head = body[:JUDGE_BYTES]
+    text = head.decode(encoding, errors="replace")
+    return text.count("\ufffd") / max(len(text), 1), text if len(head) == len(body) else None
 
 
 def detect_encoding(body: bytes, http_charset: str | None = None) -> str:
     """Pick the encoding: BOM, then bytes that are clean UTF-8, then the HTTP header and the
     meta declaration checked against the bytes, then a statistical guess."""
+    return _detect(body, http_charset)[0]
+
+
+def _detect(body: bytes, http_charset: str | None = None) -> tuple[str, str | None]:
+    """detect_encoding, and the body decoded with errors="replace" when that was done on the
+    way (else None)."""
     for bom, encoding in BOMS:
         if body.startswith(bom):
-            return encoding
+            return encoding, None
     sample = body[:JUDGE_BYTES]
     if _clean_utf8(sample) or _mostly_utf8(sample):
-        return "utf-8"
+        return "utf-8", None
     candidates = [normalise_charset(http_charset), declared_charset(body)]
     for candidate in candidates:
-        if candidate and candidate != "utf-8" and _bad_share(body, candidate) < 0.002:
-            return candidate
+        if candidate and candidate != "utf-8":
+            share, text = _judged(body, candidate)
+            if share < 0.002:
+                return candidate, text
     # Not UTF-8 and no declaration that fits: Chinese pages are overwhelmingly GB-family.
-    if _bad_share(body, "gb18030") < 0.01:
-        return "gb18030"
+    share, text = _judged(body, "gb18030")
+    if share < 0.01:
+        return "gb18030", text
     from charset_normalizer import from_bytes  # only for the rare page nothing else explains
 
     best = from_bytes(sample).best()
     if best is not None:
-        return normalise_charset(best.encoding) or "utf-8"
-    return "gb18030" if _bad_share(body, "gb18030") < _bad_share(body, "utf-8") else "utf-8"
+        return normalise_charset(best.encoding) or "utf-8", None
+    return "gb18030" if _bad_share(body, "gb18030") < _bad_share(body, "utf-8") else "utf-8", None
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -115,8 +131,8 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
         # to end (a UTF-16 BOM never is) are decoded once, not sampled first.
         text, encoding = body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        encoding = detect_encoding(body, http_charset)
-        text = body.decode(encoding, errors="replace")
+        encoding, decoded = _detect(body, http_charset)
+        text = decoded if decoded is not None else body.decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     if encoding in _ASCII_SAFE and len(body.translate(None, _CONTROL_BYTES)) == len(body):
