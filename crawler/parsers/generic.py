@@ -121,7 +121,9 @@ NEGATIVE_MARKER_RE = re.compile(
     + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w in NEGATIVE_EXACT)
     + r")(?![^\s_\-]))"
 )
-_DIGIT_RE = re.compile(r"\d")
+# A year (19xx / 20xx, digits half- or full-width): every pattern of find_times needs one once
+# full-width digits are folded, so a line without it holds no date (a cheap test, one C scan).
+_YEAR_RE = re.compile(r"(?:[1１][9９]|[2２][0０])\d\d")
 META_TIME_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -378,8 +380,8 @@ class GenericParser:
         day_in_url = url_date(self.page.url)
         found: list[TimeCandidate] = []
         for index, line in enumerate(lines):
-            if not _DIGIT_RE.search(line.text):
-                continue  # the date patterns need ASCII or full-width digits
+            if not _YEAR_RE.search(line.text):
+                continue  # no year, no date
             for position, time in find_times(line.text):
                 before = line.text[:position][-16:]
                 if len(before.strip()) < 2 and index and len(lines[index - 1].text) <= 16:
