@@ -794,8 +794,10 @@ def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def link_density(element: lxml.html.HtmlElement) -> float:
-    text = len(clean_text(element.text_content()))
+def link_density(element: lxml.html.HtmlElement, length: int | None = None) -> float:
+    """Share of the element's text that is link text; `length`: the length of its cleaned text
+    when the caller has it."""
+    text = len(clean_text(element.text_content())) if length is None else length
     if not text:
         return 1.0
     linked = sum(len(clean_text(a.text_content())) for a in element.iter("a"))
@@ -809,19 +811,23 @@ def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     a forum's replies), the first of them is the article."""
     scores: dict[lxml.html.HtmlElement, float] = {}
     for element in tree.iter("p", "div", "td", "section", "article", "font", "span", "pre"):
-        if is_boilerplate_block(element):
+        if is_negative_marker(element):  # is_boilerplate_block, for these tags
             continue
-        if element.tag in {"p", "pre"}:
+        tag = element.tag
+        if tag == "p" or tag == "pre":
             own = clean_text(element.text_content())
+            length: int | None = len(own)  # the length link_density would measure again
         else:
             own = clean_text("".join([element.text or ""] + [c.tail or "" for c in element]))
+            length = None
         if len(own) < 20:
             continue
         punct = len(_PUNCTUATION_RE.findall(own))  # PUNCTUATION characters, in one C scan
         score = 1 + punct + min(len(own) / 100, 3)
-        score *= 1 - link_density(element)
+        if next(element.iter("a"), None) is not None:  # else link_density is 0 (text ⊇ own)
+            score *= 1 - link_density(element, length)
         parent = element.getparent()
-        if element.tag in {"div", "td", "section", "article"}:
+        if tag in {"div", "td", "section", "article"}:
             scores[element] = scores.get(element, 0) + score
         if parent is not None:
             scores[parent] = scores.get(parent, 0) + score
