@@ -173,7 +173,9 @@ def parse_bracket_names(text: str | None) -> list[dict]:
 
 def parse_editors(text: str | None) -> list[dict]:
     """Editor credits anywhere in `text`: 责编:王庆河, 责任编辑：张三 李四, 【编辑：王五】."""
-    if not text:
+    # Every match holds a role word: without one, the page text needs no regex scan (the
+    # pattern opens with optional brackets, so the regex engine tries every position).
+    if not text or not any(role in text for role in EDITOR_ROLES):
         return []
     editors: list[dict] = []
     seen: set[tuple[str, str]] = set()
