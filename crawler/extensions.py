@@ -433,9 +433,12 @@ class RunRecorder:
         }
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        from pipelines.export import commit_all
+
         state = self.state
         if state.run_id is None:
             return
+        commit_all(self.crawler)  # the manifest counts what is on disk and marked seen
         started = state.run_started or datetime.now(UTC)
         run_name = f"{started.strftime('%Y%m%dT%H%M%SZ')}-{state.run_id}"
         self.manifest = self.build_manifest(reason, run_name)

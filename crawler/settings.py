@@ -131,3 +131,11 @@ SPIDER_MIDDLEWARES = {
     "crawler.incremental.IncrementalMiddleware": 960,
 }
 EXTENSIONS = {**EXTENSIONS, "crawler.extensions.RunRecorder": 520}
+# Extract pages in this many worker processes so that extraction runs beside Scrapy on another
+# core; -1: one per core beyond the first (at most 4), 0: in the crawl process itself.
+XINWEN_EXTRACT_PROCESSES = -1
+# Durable export commits in groups: lines reach the operating system at once, and every this
+# many records (or seconds) the files are fsynced and the records marked seen together. A kill
+# in between loses nothing: the next run's recovery marks the lines already in the file.
+XINWEN_EXPORT_COMMIT_EVERY = 64
+XINWEN_EXPORT_COMMIT_SECONDS = 1.0

@@ -99,6 +99,9 @@ class _Claims(Mapping):
 class RedisStateStore:
     """The crawl state of `pipelines.state.StateStore`, kept in Redis and shared by workers."""
 
+    # Each line is marked written before its request is acknowledged to the shared queue.
+    GROUP_COMMIT = False
+
     def __init__(
         self,
         server: Any,
@@ -279,6 +282,10 @@ class RedisStateStore:
 
     def pending_near_duplicate(self, simhash: int) -> str | None:
         return None
+
+    def commit_articles(self, written: list[tuple[dict, str | None, int]]) -> None:
+        for record, output, offset in written:
+            self.commit_article(record, output, offset)
 
     def commit_article(self, record: dict, output: str | None = None, offset: int = 0) -> None:
         """The record's line is durably written: mark it written, with the output's offset."""

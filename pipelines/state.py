@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from simhash import Simhash
+import numpy as np
 
 SIMHASH_BITS = 64
 # Six bands: by the pigeonhole principle two hashes within Hamming distance 5 share a band.
@@ -52,11 +52,37 @@ def default_state_path() -> Path:
     return base / "xinwen" / "state.sqlite3"
 
 
+# splitmix64 finaliser constants: a well-mixed 64-bit hash of each shingle's code points.
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_BIT_WEIGHTS = np.uint64(1) << np.arange(SIMHASH_BITS, dtype=np.uint64)
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """One 64-bit hash per character 3-shingle, computed for all shingles at once."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(points) < SHINGLE:
+        points = np.pad(points, (0, SHINGLE - len(points)))
+    count = len(points) - SHINGLE + 1
+    with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
+        keys = np.zeros(count, dtype=np.uint64)
+        for offset in range(SHINGLE):
+            keys = keys * np.uint64(0x110000) + points[offset : offset + count]
+        keys = keys + _GOLDEN
+        keys = (keys ^ (keys >> _SHIFTS[0])) * _MIX1
+        keys = (keys ^ (keys >> _SHIFTS[1])) * _MIX2
+        return keys ^ (keys >> _SHIFTS[2])
+
+
 def body_simhash(body: str) -> int:
-    """64-bit SimHash over character 3-shingles of the body, punctuation and space removed."""
+    """64-bit SimHash over character 3-shingles of the body, punctuation and space removed:
+    each bit is set when most shingle hashes have it set. Vectorised (numpy), ~50 µs a page."""
     text = _NOT_TEXT_RE.sub("", unicodedata.normalize("NFKC", body).lower())
-    shingles = [text[i : i + SHINGLE] for i in range(max(len(text) - SHINGLE + 1, 1))]
-    return Simhash(shingles, f=SIMHASH_BITS).value
+    hashes = _shingle_hashes(text)
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(hashes)
+    return int(np.sum(_BIT_WEIGHTS[majority], dtype=np.uint64))
 
 
 def _signed(value: int) -> int:
@@ -264,22 +290,30 @@ class StateStore:
     def commit_article(self, record: dict, output: str | None = None, offset: int = 0) -> None:
         """Mark a record seen (its line is durably written) and, in the same transaction, move
         the output's committed offset to the end of that line."""
-        canonical_url = record["canonical_url"]
-        cached = self.pending.get(canonical_url)
-        if cached is not None and cached[0] == record.get("fingerprint"):
-            simhash = cached[1]
-        else:
-            simhash = body_simhash(record.get("body") or "")
+        self.commit_articles([(record, output, offset)])
+
+    def commit_articles(self, written: list[tuple[dict, str | None, int]]) -> None:
+        """`commit_article` for a group of (record, output, offset), in one transaction."""
         with self.transaction():
-            self.add_article(record, simhash, self.run_id)
+            for record, output, offset in written:
+                self.add_article(record, self._simhash_of(record), self.run_id)
+                if output is not None:
+                    self.set_committed_offset(output, offset)
+        for record, output, _offset in written:
             if output is not None:
-                self.set_committed_offset(output, offset)
-        if output is not None:
-            self.written[output] = self.written.get(output, 0) + 1
-        if cached is not None:
-            del self.pending[canonical_url]
-            if self._pending_fingerprints.get(cached[0]) == canonical_url:
+                self.written[output] = self.written.get(output, 0) + 1
+            cached = self.pending.pop(record["canonical_url"], None)
+            if (
+                cached is not None
+                and self._pending_fingerprints.get(cached[0]) == record["canonical_url"]
+            ):
                 del self._pending_fingerprints[cached[0]]
+
+    def _simhash_of(self, record: dict) -> int:
+        cached = self.pending.get(record["canonical_url"])
+        if cached is not None and cached[0] == record.get("fingerprint"):
+            return cached[1]
+        return body_simhash(record.get("body") or "")
 
     # ------------------------------------------------------------------ other fetched pages
     def mark_page(self, url: str, status: str, reason: str | None = None) -> None:

@@ -52,7 +52,8 @@ class HostileSpider(HnrSpider):
         self.allowed_domains = list(HOSTILE_SITE.allowed_domains)
         self.start_urls = HOSTILE_SITE.start_urls(channels or "http://news.hostile.test/list/")
 
-    def parse_article(self, response):
+    async def parse_article(self, response):
         if response.url.endswith("/bug.html"):
             raise RuntimeError("simulated parser bug\nwith a second line")
-        yield from super().parse_article(response)
+        async for output in super().parse_article(response):
+            yield output

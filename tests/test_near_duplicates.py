@@ -90,7 +90,8 @@ def test_unrelated_article_is_not_marked(tmp_path: Path) -> None:
 
 def test_threshold_is_a_setting(tmp_path: Path) -> None:
     copy_body = (
-        BODY.replace("映象网讯(大象新闻记者 高君晓 通讯员 张亚丹 )", "本报讯 ") + "(来源:映象网)"
+        BODY.replace("映象网讯(大象新闻记者 高君晓 通讯员 张亚丹 )", "本报讯 ")
+        + "(来源:映象网) 责编:张三"
     )
     distance = (body_simhash(BODY) ^ body_simhash(copy_body)).bit_count()
     assert 0 < distance <= 3

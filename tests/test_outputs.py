@@ -102,7 +102,7 @@ def test_durable_feeds_reads_the_feeds_setting(tmp_path: Path) -> None:
 # -- durable writes and recovery -------------------------------------------------------------
 
 
-def test_storage_commits_each_line_with_its_offset(tmp_path: Path) -> None:
+def test_storage_group_commits_lines_with_their_offsets(tmp_path: Path) -> None:
     state = StateStore(tmp_path / "s.sqlite3")
     out = tmp_path / "o.jsonl"
     storage = DurableFeedStorage(str(out), feed_options={"format": "jsonlines"})
@@ -110,13 +110,32 @@ def test_storage_commits_each_line_with_its_offset(tmp_path: Path) -> None:
     writer = storage.open(None)
     one, two = _line("http://news.hnr.cn/1"), _line("http://news.hnr.cn/2")
     writer.write(one)
-    assert state.has_url("http://news.hnr.cn/1") and state.committed_offset(str(out)) == len(one)
+    assert out.read_bytes() == one  # handed to the operating system at once
+    assert not state.has_url("http://news.hnr.cn/1")  # seen only after the group's fsync
     writer.write(two[:10])  # the exporter writes whole lines; a partial one waits
-    assert not state.has_url("http://news.hnr.cn/2") and out.read_bytes() == one
+    assert out.read_bytes() == one
     writer.write(two[10:])
+    storage.commit()
+    assert state.has_url("http://news.hnr.cn/1") and state.has_url("http://news.hnr.cn/2")
     assert state.committed_offset(str(out)) == len(one + two) == out.stat().st_size
     storage.store(writer)
     assert state.written == {str(out): 2}
+
+
+def test_storage_commits_when_a_group_is_full(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    storage = DurableFeedStorage(str(out), feed_options={"format": "jsonlines"})
+    storage._state = state
+    storage.commit_every = 2
+    writer = storage.open(None)
+    one, two = _line("http://news.hnr.cn/1"), _line("http://news.hnr.cn/2")
+    writer.write(one)
+    assert not state.has_url("http://news.hnr.cn/1")
+    writer.write(two)
+    assert state.has_url("http://news.hnr.cn/1") and state.has_url("http://news.hnr.cn/2")
+    assert state.committed_offset(str(out)) == len(one + two)
+    storage.store(writer)
 
 
 def test_recovery_cuts_a_torn_line_and_marks_unmarked_records(tmp_path: Path) -> None:

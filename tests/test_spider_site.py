@@ -17,7 +17,18 @@ SITE = SiteConfig.load("hnr")
 
 
 def make_spider(**kwargs) -> HnrSpider:
-    return HnrSpider.from_crawler(get_crawler(HnrSpider), **kwargs)
+    # Inline extraction: these unit tests look at one callback at a time.
+    crawler = get_crawler(HnrSpider, settings_dict={"XINWEN_EXTRACT_PROCESSES": 0})
+    return HnrSpider.from_crawler(crawler, **kwargs)
+
+
+def outputs(callback) -> list:
+    """Everything an async callback yields."""
+
+    async def collect() -> list:
+        return [output async for output in callback]
+
+    return asyncio.run(collect())
 
 
 def html(url: str, body: str, headers: dict | None = None) -> HtmlResponse:
@@ -158,7 +169,7 @@ def test_article_yields_record_and_related_links() -> None:
         ARTICLE.format(when="2022-04-22 18:36:31"),
         headers={"Content-Type": "text/html; charset=utf-8"},
     )
-    record, related = list(spider.parse_article(page))
+    record, related = outputs(spider.parse_article(page))
     assert record["url"] == "http://news.hnr.cn/202204/22/1.html"
     assert record["title"] == "标题"
     assert record["fetched_at"].endswith("+00:00")
@@ -168,7 +179,7 @@ def test_article_yields_record_and_related_links() -> None:
 def test_article_outside_window_by_published_date() -> None:
     spider = make_spider(until="2022-04-21")
     page = html("http://news.hnr.cn/x/a.html", ARTICLE.format(when="2022-04-22 18:36:31"))
-    assert list(spider.parse_article(page)) == []
+    assert outputs(spider.parse_article(page)) == []
     # the record itself and its related link (/202204/23/9.html) are both outside
     assert spider.crawler.stats.get_value("xinwen/skipped/out_of_window") == 2
 
@@ -177,7 +188,7 @@ def test_parse_error_becomes_rejected_page() -> None:
     spider = make_spider()
     url = "http://news.hnr.cn/202204/22/6.html"
     response = Response(url, body=b"\x89PNG\r\n\x1a\n" + b"\0" * 32, request=Request(url))
-    (rejected,) = list(spider.parse_article(response))
+    (rejected,) = outputs(spider.parse_article(response))
     assert isinstance(rejected, RejectedPage)
     assert (rejected.url, rejected.reason) == (url, "not html")
 

@@ -23,6 +23,10 @@ class ParseError(ValueError):
         self.reason = reason
         self.detail = detail
 
+    def __reduce__(self):
+        # Keep reason and detail apart when the error crosses a process boundary.
+        return (ParseError, (self.reason, self.detail))
+
 
 # Elements whose text is never article text.
 DROP_TAGS = (

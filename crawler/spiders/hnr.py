@@ -18,11 +18,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
-from crawler.budget import DEFAULT_BUDGET_SECONDS, time_budget
-from crawler.parsers import ParseError, extract_page, merge_pages
+from crawler.budget import DEFAULT_BUDGET_SECONDS
+from crawler.extraction import ExtractionPool, default_processes
+from crawler.parsers import ParseError, merge_pages
 from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
 from crawler.spiders.site import SiteConfig, list_dir, url_key
 from pipelines.quarantine import RejectedPage
@@ -101,6 +103,7 @@ class SiteSpider(scrapy.Spider):
         if self.since and self.until and self.since > self.until:
             raise ValueError("since is after until")
         self._requested: set[str] = set()
+        self._extraction: ExtractionPool | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -197,21 +200,33 @@ class SiteSpider(scrapy.Spider):
             and url_key(url) != (url_key(list_dir(url)))
         )
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    @property
+    def extraction(self) -> ExtractionPool:
+        """Where pages are extracted: worker processes (`XINWEN_EXTRACT_PROCESSES`, default one
+        per core beyond the first) or inline (0)."""
+        if self._extraction is None:
+            processes = self.settings.getint("XINWEN_EXTRACT_PROCESSES", -1)
+            self._extraction = ExtractionPool(
+                default_processes() if processes < 0 else processes,
+                self.settings.getfloat("XINWEN_PAGE_TIME_BUDGET", DEFAULT_BUDGET_SECONDS),
+            )
+            self.crawler.signals.connect(self._extraction.close, signal=signals.spider_closed)
+        return self._extraction
+
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         """An article page: one record (or a rejected page), then related article links. An
         article split over several pages is fetched page by page and merged into one record."""
         self._stat("pages/article")
         pages: list[dict] = response.meta.get("xinwen_pages", [])
-        budget = self.settings.getfloat("XINWEN_PAGE_TIME_BUDGET", DEFAULT_BUDGET_SECONDS)
         try:
-            with time_budget(budget):
-                fields, next_url = extract_page(
-                    response.body, response.url, http_charset=http_charset(response)
-                )
+            fields, next_url = await self.extraction.extract(
+                response.body, response.url, http_charset(response)
+            )
         except ParseError as exc:
             if pages:  # a later page failed: keep what the earlier pages said
                 self._stat("multipage/incomplete")
-                yield from self.article_record(merge_pages(pages))
+                for record in self.article_record(merge_pages(pages)):
+                    yield record
             yield RejectedPage(response.url, exc.reason, [exc.detail] if exc.detail else [])
             return
         fields["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -227,7 +242,8 @@ class SiteSpider(scrapy.Spider):
                 meta={"xinwen_pages": pages},
             )
         else:
-            yield from self.article_record(merge_pages(pages))
+            for record in self.article_record(merge_pages(pages)):
+                yield record
         for url, _text in self.links(response):
             if self.site.is_article(url):
                 request = self.article_request(url)

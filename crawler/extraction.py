@@ -1,0 +1,88 @@
+"""Extraction off the crawl's event loop: a pool of worker processes.
+
+A crawl spends its CPU on two things: Scrapy's own machinery (downloading, scheduling, link
+extraction) and extracting records. In one process they take turns on one core; with a worker
+process, extraction runs on another core while Scrapy keeps fetching. Records are the same
+either way (`XINWEN_EXTRACT_PROCESSES = 0` extracts inline). Each worker enforces the per-page
+time budget in its own main thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from crawler.budget import time_budget
+from crawler.parsers import ParseError, extract_page
+
+logger = logging.getLogger(__name__)
+
+
+def extract_with_budget(
+    body: bytes, url: str, http_charset: str | None, budget: float
+) -> tuple[dict, str | None]:
+    """extract_page under the per-page time budget (runs in a worker or inline)."""
+    with time_budget(budget):
+        return extract_page(body, url, http_charset=http_charset)
+
+
+def _warm_up() -> None:
+    """Import and first-call costs are paid when the worker starts, not on the first page."""
+    extract_page(b"<html><body><h1>x</h1><p>x</p></body></html>", "http://example.com/")
+
+
+def default_processes() -> int:
+    """One worker per core beyond the first (the crawl itself keeps one), at most 4."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
+
+
+class ExtractionPool:
+    """`await pool.extract(body, url, charset)`: fields and next-page URL of one page."""
+
+    def __init__(self, processes: int, budget: float) -> None:
+        self.processes = processes
+        self.budget = budget
+        self._executor: ProcessPoolExecutor | None = None
+        self._worked = False  # a worker has returned a page at least once
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # forkserver: never fork the crawl process itself, which runs threads.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["crawler.parsers"])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=context, initializer=_warm_up
+            )
+        return self._executor
+
+    async def extract(
+        self, body: bytes, url: str, http_charset: str | None
+    ) -> tuple[dict, str | None]:
+        if self.processes <= 0:
+            return extract_with_budget(body, url, http_charset, self.budget)
+        try:
+            future = self._pool().submit(extract_with_budget, body, url, http_charset, self.budget)
+            result = await asyncio.wrap_future(future)
+        except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            self.close()
+            if not self._worked:
+                # Workers cannot start here (e.g. a calling script without a
+                # `if __name__ == "__main__":` guard): extract in this process instead.
+                logger.warning("extraction workers unavailable (%s); extracting inline", exc)
+                self.processes = 0
+                return extract_with_budget(body, url, http_charset, self.budget)
+            # A worker died (a crash inside a C library on a hostile page): a new pool takes
+            # the pages after it, and this page is reported.
+            logger.warning("extraction worker died on %s; restarting the pool", url)
+            raise ParseError("parser crashed", "the extraction worker died") from None
+        self._worked = True
+        return result
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
