@@ -347,10 +347,10 @@ class DurableFeedStorage:
         else:
             path = self.path
         fh = self._file(path)
+        # Buffered until the group commit flushes and fsyncs it. A kill before that loses at
+        # most lines not yet marked seen (fetched again next run) and leaves at most a torn
+        # last line, which recovery cuts away.
         fh.write(line)
-        # In the operating system now: a killed process cannot lose it, and recovery marks it
-        # seen if the process dies before the group commit below.
-        fh.flush()
         if record is not None and self.state is not None:
             self._uncommitted.append((record, path, fh.tell()))
         if (
