@@ -17,22 +17,33 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from crawler.budget import time_budget
-from crawler.parsers import ParseError, extract_page
+from crawler.parsers import ParseError
+from crawler.parsers.links import page_links
+from crawler.parsers.page import Page
 
 logger = logging.getLogger(__name__)
 
 
+PageResult = tuple[dict, str | None, tuple[list[tuple[str, str]], int]]
+
+
 def extract_with_budget(
     body: bytes, url: str, http_charset: str | None, budget: float
-) -> tuple[dict, str | None]:
-    """extract_page under the per-page time budget (runs in a worker or inline)."""
+) -> PageResult:
+    """Fields, next-page URL and links of one page, under the per-page time budget (runs in a
+    worker or inline). The page is parsed once for all three."""
+    from crawler.parsers import extract_page
+
     with time_budget(budget):
-        return extract_page(body, url, http_charset=http_charset)
+        page = Page(body, url, http_charset)
+        links = page_links(page.tree, url)
+        fields, next_url = extract_page(body, url, http_charset=http_charset, page=page)
+        return fields, next_url, links
 
 
 def _warm_up() -> None:
     """Import and first-call costs are paid when the worker starts, not on the first page."""
-    extract_page(b"<html><body><h1>x</h1><p>x</p></body></html>", "http://example.com/")
+    extract_with_budget(b"<html><body><h1>x</h1><p>x</p></body></html>", "http://x.cn/", None, 0)
 
 
 def default_processes() -> int:
@@ -59,9 +70,7 @@ class ExtractionPool:
             )
         return self._executor
 
-    async def extract(
-        self, body: bytes, url: str, http_charset: str | None
-    ) -> tuple[dict, str | None]:
+    async def extract(self, body: bytes, url: str, http_charset: str | None) -> PageResult:
         if self.processes <= 0:
             return extract_with_budget(body, url, http_charset, self.budget)
         try:

@@ -36,11 +36,12 @@ def extract_page(
     url: str,
     http_charset: str | None = None,
     parser: type[GenericParser] | None = None,
+    page: Page | None = None,
 ) -> tuple[dict, str | None]:
     """Record fields of one page and the URL of the article's next page (None on the last or
     only page). Raises ParseError when the bytes are not an HTML page; a page without a body
-    still returns fields (validation decides)."""
-    page = Page(body, url, http_charset)
+    still returns fields (validation decides). `page`: the same bytes already wrapped."""
+    page = page or Page(body, url, http_charset)
     parser_class = parser or parser_for(url)
     fields = parser_class(page).fields()
     record = {

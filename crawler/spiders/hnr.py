@@ -15,7 +15,6 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 from scrapy import signals
@@ -25,12 +24,12 @@ from scrapy.settings import BaseSettings
 from crawler.budget import DEFAULT_BUDGET_SECONDS
 from crawler.extraction import ExtractionPool, default_processes
 from crawler.parsers import ParseError, merge_pages
+from crawler.parsers.links import page_links
 from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
 from crawler.spiders.site import SiteConfig, list_dir, url_key
 from pipelines.quarantine import RejectedPage
 
 CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 ARTICLE_PRIORITY = 10
 MAX_ARTICLE_PAGES = PAGINATION_MAX_PAGES  # a pager that never ends is a bug, not an article
 
@@ -144,26 +143,20 @@ class SiteSpider(scrapy.Spider):
                 yield request
 
     def links(self, response: Response) -> Iterator[tuple[str, str]]:
-        """(absolute URL without fragment, anchor text) of every followable link."""
+        """(absolute URL without fragment, anchor text) of every followable on-site link."""
         if not isinstance(response, TextResponse):
             return
-        for anchor in response.css("a[href]"):
-            href = (anchor.attrib.get("href") or "").strip()
-            if not href or href.lower().startswith(SKIP_SCHEMES):
-                continue
-            try:
-                url = response.urljoin(href)
-                parts = urlsplit(url)
-                if parts.scheme not in ("http", "https") or not parts.hostname:
-                    continue
-                _ = parts.port  # raises ValueError on a malformed port
-            except ValueError:
-                self._stat("skipped/malformed_link")
-                continue
-            if not self.site.on_site(url):
-                continue
-            text = "".join(anchor.css("::text").getall()).strip()
-            yield urlunsplit(parts._replace(fragment="")), text
+        found, malformed = page_links(response.selector.root, response.url)
+        yield from self.on_site_links(found, malformed)
+
+    def on_site_links(
+        self, found: list[tuple[str, str]], malformed: int
+    ) -> Iterator[tuple[str, str]]:
+        for _ in range(malformed):
+            self._stat("skipped/malformed_link")
+        for url, text in found:
+            if self.site.on_site(url):
+                yield url, text
 
     def article_request(self, url: str) -> scrapy.Request | None:
         if not self.in_window(self.site.url_date(url)):
@@ -219,7 +212,7 @@ class SiteSpider(scrapy.Spider):
         self._stat("pages/article")
         pages: list[dict] = response.meta.get("xinwen_pages", [])
         try:
-            fields, next_url = await self.extraction.extract(
+            fields, next_url, (found, malformed) = await self.extraction.extract(
                 response.body, response.url, http_charset(response)
             )
         except ParseError as exc:
@@ -244,7 +237,7 @@ class SiteSpider(scrapy.Spider):
         else:
             for record in self.article_record(merge_pages(pages)):
                 yield record
-        for url, _text in self.links(response):
+        for url, _text in self.on_site_links(found, malformed):
             if self.site.is_article(url):
                 request = self.article_request(url)
                 if request is not None:
