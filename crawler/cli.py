@@ -109,7 +109,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     settings.set("LOG_LEVEL", args.loglevel, priority="cmdline")
     settings.set("XINWEN_SUMMARY_LOG", False, priority="cmdline")  # printed below instead
-    state = args.state if args.state is not None else str(default_state_path())
+    state = args.state if args.state is not None else str(default_state_path(args.offline))
     if state != MEMORY:
         state = str(Path(state).expanduser().resolve())
     settings.set("XINWEN_STATE_PATH", state, priority="cmdline")

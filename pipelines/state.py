@@ -44,12 +44,14 @@ class StateLocked(RuntimeError):
     """Another process holds the state file (a crawl is still running on it)."""
 
 
-def default_state_path() -> Path:
-    """`$XINWEN_STATE`, else `$XDG_STATE_HOME/xinwen/state.sqlite3` (~/.local/state/…)."""
+def default_state_path(offline: bool = False) -> Path:
+    """`$XINWEN_STATE`, else `$XDG_STATE_HOME/xinwen/state.sqlite3` (~/.local/state/…). Offline
+    crawls of the bundled mirror keep their own `offline.sqlite3`, so that trying the mirror
+    never marks the live site's articles as seen."""
     if os.environ.get("XINWEN_STATE"):
         return Path(os.environ["XINWEN_STATE"])
     base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "xinwen" / "state.sqlite3"
+    return base / "xinwen" / ("offline.sqlite3" if offline else "state.sqlite3")
 
 
 # splitmix64 finaliser constants: a well-mixed 64-bit hash of each shingle's code points.
