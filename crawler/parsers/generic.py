@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -191,11 +192,24 @@ class GenericParser:
     @cached_property
     def metas(self) -> dict[str, str]:
         found: dict[str, str] = {}
-        for meta in self.page.xpath("//meta[@content]"):
+        # = //meta[@content], as a loop (no XPath evaluation over the whole tree).
+        for meta in self.page.tree.iter("meta"):
+            content = meta.get("content")
+            if content is None:
+                continue
             key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
             if key and key.lower() not in found:
-                found[key.lower()] = meta.get("content", "").strip()
+                found[key.lower()] = content.strip()
         return found
+
+    @cached_property
+    def raw_title(self) -> str | None:
+        """The text of the first <title> that has any (= first_text(["//title"]))."""
+        for node in self.page.tree.iter("title"):
+            text = clean_text(node.text_content())
+            if text:
+                return text
+        return None
 
     @cached_property
     def json_ld(self) -> list[dict]:
@@ -223,7 +237,7 @@ class GenericParser:
     @cached_property
     def site_names(self) -> set[str]:
         names = {self.metas.get("og:site_name", ""), self.metas.get("application-name", "")}
-        raw_title = clean_text(self.page.first_text(["//title"]) or "")
+        raw_title = clean_text(self.raw_title or "")
         match = P.TITLE_SUFFIX_RE.search(raw_title)
         if match:
             names.add(re.sub(r"^[\s_|｜–—-]+", "", match.group(0)).strip())
@@ -315,7 +329,11 @@ class GenericParser:
     def canonical_url(self) -> str:
         own = registrable_domain(self.page.url)
         for href in [
-            *self.page.xpath('//link[@rel="canonical"]/@href'),
+            *[
+                href
+                for link in self.page.tree.iter("link")
+                if link.get("rel") == "canonical" and (href := link.get("href")) is not None
+            ],
             self.metas.get("og:url", ""),
         ]:
             absolute = self.page.absolute(href)
@@ -330,9 +348,18 @@ class GenericParser:
 
     @cached_property
     def _title(self) -> str | None:
-        raw_title = self.page.first_text(["//title"]) or ""
-        for query in ("//h1", "//h2", "//*[@class][contains(@class,'title')]"):
-            for node in self.page.xpath(query):
+        raw_title = self.raw_title or ""
+        # = //h1, then //h2, then //*[@class][contains(@class,'title')], as loops.
+        for nodes in (
+            self.page.tree.iter("h1"),
+            self.page.tree.iter("h2"),
+            (
+                e
+                for e in self.page.tree.iter(lxml.etree.Element)
+                if "title" in (e.get("class") or "")
+            ),
+        ):
+            for node in nodes:
                 text = clean_text(node.text_content())
                 if 4 <= len(text) <= 80 and (
                     not raw_title or text in raw_title or raw_title in text
@@ -379,9 +406,8 @@ class GenericParser:
         header = set(self.header_lines)
         day_in_url = url_date(self.page.url)
         found: list[TimeCandidate] = []
-        for index, line in enumerate(lines):
-            if not _YEAR_RE.search(line.text):
-                continue  # no year, no date
+        for index in self._year_lines:
+            line = lines[index]
             for position, time in find_times(line.text):
                 before = line.text[:position][-16:]
                 if len(before.strip()) < 2 and index and len(lines[index - 1].text) <= 16:
@@ -402,6 +428,22 @@ class GenericParser:
                 if day_in_url and time.day == day_in_url.isoformat():
                     score += 2
                 found.append(TimeCandidate(score, index, position, time))
+        return found
+
+    @cached_property
+    def _year_lines(self) -> list[int]:
+        """Indexes, in order, of the page lines that hold a year: every date needs one. One
+        regex scan of the whole page text (lines hold no newline, a year never spans one)."""
+        starts: list[int] = []
+        offset = 0
+        for line in self.page_lines:
+            starts.append(offset)
+            offset += len(line.text) + 1
+        found: list[int] = []
+        for match in _YEAR_RE.finditer(self.page_text):
+            index = bisect_right(starts, match.start()) - 1
+            if not found or found[-1] != index:
+                found.append(index)
         return found
 
     def printed_time(self) -> PublishTime | None:
