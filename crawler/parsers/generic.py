@@ -112,7 +112,6 @@ NEGATIVE_WORDS = (
 NEGATIVE_EXACT = frozenset({"ad", "ads", "hot", "side", "tag", "foot", "rank"})
 CLASS_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
 BREAK_TAGS = BLOCK_TAGS | {"br"}
-_SKIPPED = None  # text_lines: the link state of a skipped subtree (never true)
 # The same test as a loop over class_words x NEGATIVE_WORDS, in one regex search: a negative word
 # at a word's start, followed by the word's end when it must match exactly.
 NEGATIVE_MARKER_RE = re.compile(
@@ -762,9 +761,13 @@ def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list
     # is not white space), so white space is collapsed once for the whole subtree (as
     # clean_text does), not once per line.
     pieces: list[str] = []
+    append = pieces.append
     linked_counts: list[int] = []  # per line: characters of link text
+    count_line = linked_counts.append
     linked = 0
-    in_link = [False]  # link state of each open element, the parent's last
+    links = 0  # open <a> elements (their text and their children's tails are link text)
+    skipped = None  # the subtree just skipped: its end event comes next
+    breaks = BREAK_TAGS
     walker = lxml.etree.iterwalk(node, events=("start", "end"))
     for event, element in walker:
         tag = element.tag
@@ -773,28 +776,33 @@ def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list
         if event == "start":
             if skip_negative and tag and is_boilerplate_block(element):
                 walker.skip_subtree()
-                in_link.append(_SKIPPED)
+                skipped = element
                 continue
-            link = in_link[-1] or tag == "a"
-            if tag in BREAK_TAGS:
-                pieces.append("\0")
-                linked_counts.append(linked)
+            if tag == "a":
+                links += 1
+            if tag in breaks:
+                append("\0")
+                count_line(linked)
                 linked = 0
             text = element.text
             if text and tag:
-                pieces.append(text)
-                if link:
+                append(text)
+                if links:
                     linked += len(clean_text(text))
-            in_link.append(link)
         else:
-            if in_link.pop() is not _SKIPPED and tag in BREAK_TAGS:
-                pieces.append("\0")
-                linked_counts.append(linked)
-                linked = 0
+            if skipped is element:
+                skipped = None
+            else:
+                if tag == "a":
+                    links -= 1
+                if tag in breaks:
+                    append("\0")
+                    count_line(linked)
+                    linked = 0
             tail = element.tail
             if tail:
-                pieces.append(tail)
-                if in_link[-1]:
+                append(tail)
+                if links:
                     linked += len(clean_text(tail))
     linked_counts.append(linked)
     lines: list[Line] = []
