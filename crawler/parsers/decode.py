@@ -61,9 +61,25 @@ def _clean_utf8(sample: bytes) -> bool:
     return True
 
 
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
 def _mostly_utf8(sample: bytes) -> bool:
     """UTF-8 with some invalid byte runs: legacy bytes read as UTF-8 almost never form valid
     multi-byte sequences, so many valid ones and few failures mean UTF-8 with damage."""
+    # Quick refusals, exact: every character above 0x7F that decodes takes at least two bytes
+    # above 0x7F and every U+FFFD at least one, so good <= (high - bad) / 2. A GB page fails
+    # that bound within its first kilobytes; decoding them alone (a cut at the end adds at most
+    # one U+FFFD, hence the - 1) spares decoding the whole sample.
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    if high < 40:
+        return False  # good >= 20 is impossible
+    for size in (4096, 16384):
+        if size >= len(sample):
+            break
+        bad = sample[:size].decode("utf-8", errors="replace").count("\ufffd") - 1
+        if bad * 8 > high - bad:
+            return False  # bad > good * 0.25 for the whole sample
     text = sample.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     # Characters above 0x7F: the ones an ASCII encoding drops (counted in C, not per character).
