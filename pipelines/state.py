@@ -228,17 +228,16 @@ class StateStore:
         return row[0] if row else None
 
     def find_near_duplicate(self, simhash: int) -> str | None:
-        """canonical_url of the earliest article within the Hamming distance, if any."""
+        """canonical_url of the earliest article within the Hamming distance, if any: the
+        candidates sharing a band come in insertion order, and the first close one wins."""
         bands = _bands(simhash)
         clauses = " OR ".join(f"b{i} = ?" for i in range(len(BANDS)))
-        best: tuple[int, int, str] | None = None
-        for rowid, value, url in self.db.execute(
-            f"SELECT rowid, simhash, canonical_url FROM articles WHERE {clauses}", bands
+        for value, url in self.db.execute(
+            f"SELECT simhash, canonical_url FROM articles WHERE {clauses} ORDER BY rowid", bands
         ):
-            distance = (_unsigned(value) ^ simhash).bit_count()
-            if distance <= self.near_distance and (best is None or rowid < best[0]):
-                best = (rowid, distance, url)
-        return best[2] if best else None
+            if (_unsigned(value) ^ simhash).bit_count() <= self.near_distance:
+                return url
+        return None
 
     def add_article(self, record: dict, simhash: int, run_id: int | None = None) -> None:
         bands = _bands(simhash)

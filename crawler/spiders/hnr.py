@@ -27,6 +27,7 @@ from crawler.parsers import ParseError, merge_pages
 from crawler.parsers.links import page_links
 from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
 from crawler.spiders.site import SiteConfig, list_dir, url_key
+from pipelines.dedupe import remember_simhash
 from pipelines.quarantine import RejectedPage
 
 CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -212,7 +213,7 @@ class SiteSpider(scrapy.Spider):
         self._stat("pages/article")
         pages: list[dict] = response.meta.get("xinwen_pages", [])
         try:
-            fields, next_url, (found, malformed) = await self.extraction.extract(
+            (fields, next_url, (found, malformed)), simhash = await self.extraction.extract_record(
                 response.body, response.url, http_charset(response)
             )
         except ParseError as exc:
@@ -236,6 +237,12 @@ class SiteSpider(scrapy.Spider):
             )
         else:
             for record in self.article_record(merge_pages(pages)):
+                if simhash is not None and len(pages) == 1:
+                    # The worker's SimHash of this body, for the duplicates pipeline (which
+                    # uses it only for the body it was computed from).
+                    remember_simhash(
+                        self.crawler, record.get("canonical_url"), record["body"], simhash
+                    )
                 yield record
         for url, _text in self.on_site_links(found, malformed):
             if self.site.is_article(url):
