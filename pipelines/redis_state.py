@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import socket
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -433,25 +432,11 @@ def _redacted(url: str) -> str:
     return url
 
 
-_STORES: weakref.WeakKeyDictionary[Any, RedisStateStore] = weakref.WeakKeyDictionary()
-
-
 def redis_crawl_state(crawler: Any) -> RedisStateStore:
     """The crawl's shared `RedisStateStore` (one per crawler), closed when the engine stops."""
-    store = _STORES.get(crawler)
-    if store is None:
-        store = RedisStateStore.from_crawler(crawler)
-        _STORES[crawler] = store
-        if getattr(crawler, "signals", None) is not None:
-            from scrapy import signals
+    from pipelines.state import store_per_crawl
 
-            def close() -> None:
-                if _STORES.get(crawler) is store:
-                    del _STORES[crawler]
-                store.close()
-
-            crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
-    return store
+    return store_per_crawl(crawler, lambda: RedisStateStore.from_crawler(crawler))
 
 
 __all__ = ["BANDS", "DEFAULT_PREFIX", "RedisStateStore", "redis_crawl_state"]

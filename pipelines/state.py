@@ -421,7 +421,25 @@ class _Transaction:
 
 
 # ---------------------------------------------------------------------- one store per crawl
-_CRAWL_STATES: weakref.WeakKeyDictionary[Any, StateStore] = weakref.WeakKeyDictionary()
+_CRAWL_STATES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def store_per_crawl(crawler: Any, open_store: Any) -> Any:
+    """The crawl's one store, made by `open_store()` on first use and closed when the engine
+    stops (a crawler without signals, as in unit tests, keeps it until it is collected)."""
+    store = _CRAWL_STATES.get(crawler)
+    if store is None:
+        store = _CRAWL_STATES[crawler] = open_store()
+        if getattr(crawler, "signals", None) is not None:
+            from scrapy import signals
+
+            def close() -> None:
+                if _CRAWL_STATES.get(crawler) is store:
+                    del _CRAWL_STATES[crawler]
+                store.close()
+
+            crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+    return store
 
 
 def crawl_state(crawler: Any) -> StateStore:
@@ -433,20 +451,11 @@ def crawl_state(crawler: Any) -> StateStore:
         from pipelines.redis_state import redis_crawl_state
 
         return redis_crawl_state(crawler)  # type: ignore[return-value]
-    store = _CRAWL_STATES.get(crawler)
-    if store is None:
+
+    def open_store() -> StateStore:
         settings = crawler.settings
         path = settings.get("XINWEN_STATE_PATH") or MEMORY
         distance = settings.getint("XINWEN_NEAR_DUPLICATE_DISTANCE", 3)
-        store = StateStore(path, near_distance=distance, lock=str(path) != MEMORY)
-        _CRAWL_STATES[crawler] = store
-        if getattr(crawler, "signals", None) is not None:
-            from scrapy import signals
+        return StateStore(path, near_distance=distance, lock=str(path) != MEMORY)
 
-            def close() -> None:
-                if _CRAWL_STATES.get(crawler) is store:
-                    del _CRAWL_STATES[crawler]
-                store.close()
-
-            crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
-    return store
+    return store_per_crawl(crawler, open_store)
