@@ -99,6 +99,8 @@ class ExtractionPool:
             future = self._pool().submit(function, body, url, http_charset, self.budget)
             result = await asyncio.wrap_future(future)
         except (BrokenProcessPool, RuntimeError, OSError) as exc:
+            if self._worked and not isinstance(exc, BrokenProcessPool):
+                raise  # the parser's own error on this page: the pool is fine
             self.close()
             if not self._worked:
                 # Workers cannot start here (e.g. a calling script without a
