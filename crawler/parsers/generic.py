@@ -16,6 +16,12 @@ import lxml.etree
 import lxml.html
 
 from crawler.parsers import patterns as P
+from crawler.parsers.blocks import (
+    Line,
+    TreeWalk,
+    densest_block,
+    is_boilerplate_block,
+)
 from crawler.parsers.credits import (
     is_person_name,
     parse_bracket_names,
@@ -33,94 +39,6 @@ from crawler.parsers.dates import (
 from crawler.parsers.page import Page, canonicalise_url, clean_text
 from crawler.parsers.urls import registrable_domain
 
-BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "li",
-        "ul",
-        "ol",
-        "td",
-        "tr",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "center",
-        "dd",
-        "dt",
-        "dl",
-        "figure",
-        "figcaption",
-        "header",
-        "footer",
-        "main",
-        "aside",
-        "form",
-        "hr",
-    ]
-)
-# Class / id words of blocks that are never article text. Matched against whole words of the
-# class and id (split on space, "-" and "_"), as a word or a word's start: "read-article-holder"
-# is not an ad, "sharebar" is a share bar.
-NEGATIVE_WORDS = (
-    "share",
-    "bdshare",
-    "related",
-    "relate",
-    "recommend",
-    "hot",
-    "comment",
-    "footer",
-    "foot",
-    "copyright",
-    "nav",
-    "menu",
-    "sidebar",
-    "side",
-    "breadcrumb",
-    "crumb",
-    "position",
-    "location",
-    "tag",
-    "tags",
-    "keyword",
-    "pagination",
-    "pager",
-    "toolbar",
-    "banner",
-    "ad",
-    "ads",
-    "advert",
-    "qrcode",
-    "erweima",
-    "xgyd",
-    "xgxw",
-    "rdph",
-    "login",
-    "search",
-    "rank",
-    "paihang",
-)
-NEGATIVE_EXACT = frozenset({"ad", "ads", "hot", "side", "tag", "foot", "rank"})
-CLASS_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
-BREAK_TAGS = BLOCK_TAGS | {"br"}
-# The same test as a loop over class_words x NEGATIVE_WORDS, in one regex search: a negative word
-# at a word's start, followed by the word's end when it must match exactly.
-NEGATIVE_MARKER_RE = re.compile(
-    r"(?:^|[\s_\-])(?:"
-    + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w not in NEGATIVE_EXACT)
-    + "|(?:"
-    + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w in NEGATIVE_EXACT)
-    + r")(?![^\s_\-]))"
-)
 # A year (19xx / 20xx, digits half- or full-width): every pattern of find_times needs one once
 # full-width digits are folded, so a line without it holds no date (a cheap test, one C scan).
 _YEAR_RE = re.compile(r"(?:[1１][9９]|[2２][0０])\d\d")
@@ -139,10 +57,6 @@ META_TIME_KEYS = (
     "dc.date",
     "date",
 )
-PUNCTUATION = "，。！？；：、“”,.!?;"
-_PUNCTUATION_RE = re.compile("[" + re.escape(PUNCTUATION) + "]")
-
-
 # Lines before the body's first paragraph that still belong to the article's header.
 HEADER_LINES = 6
 # Lines after the body's last paragraph where credits and times still belong to the article.
@@ -156,18 +70,6 @@ META_AUTHOR_KEYS = (
     "dc.creator",
     "byline",
 )
-
-
-@dataclass(frozen=True)
-class Line:
-    """One printed line of a page: its text and how many of its characters are link text."""
-
-    text: str
-    linked: int = 0
-
-    @property
-    def link_share(self) -> float:
-        return self.linked / max(len(self.text), 1)
 
 
 @dataclass(frozen=True)
@@ -224,10 +126,17 @@ class GenericParser:
         return [item for item in items if isinstance(item, dict)]
 
     @cached_property
+    def walk(self) -> TreeWalk:
+        return TreeWalk(self.page.tree)
+
+    @cached_property
     def page_lines(self) -> list[Line]:
-        root = self.page.tree
-        body = root.find("body")
-        return text_lines(body if body is not None else root)
+        walk = self.walk
+        # = text_lines(<body>, else the root): <body> is a child of the root.
+        body = next(
+            (i for i, tag in enumerate(walk.tags) if tag == "body" and walk.parents[i] == 0), 0
+        )
+        return walk.lines(body)
 
     @cached_property
     def page_text(self) -> str:
@@ -637,14 +546,15 @@ class GenericParser:
     # ------------------------------------------------------------------ content
     @cached_property
     def content_node(self) -> lxml.html.HtmlElement | None:
-        return densest_block(self.page.tree)
+        index = densest_block(self.walk)
+        return None if index is None else self.walk.elements[index]
 
     @cached_property
     def paragraphs(self) -> list[str]:
         node = self.content_node
         if node is None:
             return []
-        lines = text_lines(node, skip_negative=True)
+        lines = self.walk.element_lines(node, skip_negative=True)
         kept: list[str] = []
         for line in lines:
             if P.BODY_END_RE.match(line.text) and sum(len(k) for k in kept) >= 150:
@@ -749,181 +659,6 @@ def split_breadcrumb(text: str) -> list[str]:
     parts = [clean_text(p) for p in BREADCRUMB_SPLIT_RE.split(text)]
     trail = [p for p in parts if p and p not in BREADCRUMB_DROP and len(p) <= 20]
     return [p for p in trail if not p.endswith(("首页", "网"))] if len(trail) > 1 else trail
-
-
-def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list[Line]:
-    """The printed lines of a subtree (a break at every block boundary and <br>), each with
-    the number of its characters that are link text."""
-    # One pass of start/end events (lxml's iterwalk) instead of a recursive walk: an element
-    # opens and closes a line when it is a block, its text is link text inside an <a>, and its
-    # tail belongs to its parent. A skipped (boilerplate) subtree keeps only its tail.
-    # Line breaks are NUL characters in one joined string (libxml2 text never holds NUL, and NUL
-    # is not white space), so white space is collapsed once for the whole subtree (as
-    # clean_text does), not once per line.
-    pieces: list[str] = []
-    append = pieces.append
-    linked_counts: list[int] = []  # per line: characters of link text
-    count_line = linked_counts.append
-    linked = 0
-    links = 0  # open <a> elements (their text and their children's tails are link text)
-    skipped = None  # the subtree just skipped: its end event comes next
-    breaks = BREAK_TAGS
-    walker = lxml.etree.iterwalk(node, events=("start", "end"))
-    for event, element in walker:
-        tag = element.tag
-        if tag.__class__ is not str:
-            tag = ""
-        if event == "start":
-            if skip_negative and tag and is_boilerplate_block(element):
-                walker.skip_subtree()
-                skipped = element
-                continue
-            if tag == "a":
-                links += 1
-            if tag in breaks:
-                append("\0")
-                count_line(linked)
-                linked = 0
-            text = element.text
-            if text and tag:
-                append(text)
-                if links:
-                    linked += len(clean_text(text))
-        else:
-            if skipped is element:
-                skipped = None
-            else:
-                if tag == "a":
-                    links -= 1
-                if tag in breaks:
-                    append("\0")
-                    count_line(linked)
-                    linked = 0
-            tail = element.tail
-            if tail:
-                append(tail)
-                if links:
-                    linked += len(clean_text(tail))
-    linked_counts.append(linked)
-    lines: list[Line] = []
-    for text, count in zip(
-        " ".join("".join(pieces).split()).split("\0"), linked_counts, strict=True
-    ):
-        text = text.strip()
-        if text:
-            lines.append(Line(text, min(count, len(text))))
-    return lines
-
-
-def block_text(node: lxml.html.HtmlElement, skip_negative: bool = False) -> str:
-    """Text of a subtree with a line break at every block boundary and <br>."""
-    return "\n".join(line.text for line in text_lines(node, skip_negative))
-
-
-def class_words(element: lxml.html.HtmlElement) -> list[str]:
-    marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
-    return [w for w in CLASS_WORD_SPLIT_RE.split(marker) if w]
-
-
-def is_negative_marker(element: lxml.html.HtmlElement) -> bool:
-    """A class or id word is, or starts with, a NEGATIVE_WORDS word (exactly for NEGATIVE_EXACT)."""
-    cls = element.get("class")
-    ident = element.get("id")
-    if not cls and not ident:
-        return False
-    return NEGATIVE_MARKER_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
-
-
-def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
-    if element.tag in {"html", "body"}:
-        return False
-    if is_negative_marker(element):
-        return True
-    if element.tag in {"ul", "ol", "nav", "aside", "footer", "form", "select", "button"}:
-        return link_density(element) > 0.5 or element.tag in {"nav", "footer", "form", "button"}
-    return False
-
-
-def link_density(element: lxml.html.HtmlElement, length: int | None = None) -> float:
-    """Share of the element's text that is link text; `length`: the length of its cleaned text
-    when the caller has it."""
-    text = len(clean_text(element.text_content())) if length is None else length
-    if not text:
-        return 1.0
-    linked = sum(len(clean_text(a.text_content())) for a in element.iter("a"))
-    return min(linked / text, 1.0)
-
-
-def densest_block(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The element holding most of the article's sentences: text blocks score by length and
-    punctuation, minus their link text, and pass the score to their parent and grandparent.
-    When the winner is one of several blocks built from the same template (a blog's posts,
-    a forum's replies), the first of them is the article."""
-    scores: dict[lxml.html.HtmlElement, float] = {}
-    for element in tree.iter("p", "div", "td", "section", "article", "font", "span", "pre"):
-        if is_negative_marker(element):  # is_boilerplate_block, for these tags
-            continue
-        tag = element.tag
-        if tag == "p" or tag == "pre":
-            own = clean_text(element.text_content())
-            length: int | None = len(own)  # the length link_density would measure again
-        else:
-            own = clean_text("".join([element.text or ""] + [c.tail or "" for c in element]))
-            length = None
-        if len(own) < 20:
-            continue
-        punct = len(_PUNCTUATION_RE.findall(own))  # PUNCTUATION characters, in one C scan
-        score = 1 + punct + min(len(own) / 100, 3)
-        if next(element.iter("a"), None) is not None:  # else link_density is 0 (text ⊇ own)
-            score *= 1 - link_density(element, length)
-        parent = element.getparent()
-        if tag in {"div", "td", "section", "article"}:
-            scores[element] = scores.get(element, 0) + score
-        if parent is not None:
-            scores[parent] = scores.get(parent, 0) + score
-            grand = parent.getparent()
-            if grand is not None:
-                scores[grand] = scores.get(grand, 0) + score / 2
-    inside: dict[lxml.html.HtmlElement, bool] = {}
-    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(e, inside)}
-    if not scores:
-        return None
-    best, best_score = max(scores.items(), key=lambda item: item[1])
-    words = class_words(best)
-    if words:
-        siblings = [
-            e
-            for e, s in scores.items()
-            if e is not best
-            and e.tag == best.tag
-            and class_words(e) == words
-            and s >= max(0.05 * best_score, 8)
-        ]
-        if siblings:
-            order = {e: i for i, e in enumerate(tree.iter(best.tag))}
-            return min([best, *siblings], key=lambda e: order.get(e, 0))
-    return best
-
-
-def _inside_boilerplate(
-    element: lxml.html.HtmlElement, memo: dict[lxml.html.HtmlElement, bool] | None = None
-) -> bool:
-    """An ancestor (not <html>, <body>) has a negative class or id. `memo` keeps the answer for
-    every ancestor visited, so that the blocks of one tree share their ancestors' work."""
-    if memo is None:
-        return any(
-            is_negative_marker(a) for a in element.iterancestors() if a.tag not in {"html", "body"}
-        )
-    parent = element.getparent()
-    if parent is None:
-        return False
-    known = memo.get(parent)
-    if known is None:
-        known = (
-            parent.tag not in {"html", "body"} and is_negative_marker(parent)
-        ) or _inside_boilerplate(parent, memo)
-        memo[parent] = known
-    return known
 
 
 def clean_paragraphs(lines: list[str]) -> list[str]:

@@ -18,11 +18,11 @@ from functools import cached_property
 import lxml.html
 
 from crawler.parsers import patterns as P
+from crawler.parsers.blocks import block_text
 from crawler.parsers.credits import parse_credits, parse_editors, with_caption_photographers
 from crawler.parsers.dates import PublishTime, parse_time
 from crawler.parsers.generic import (
     GenericParser,
-    block_text,
     clean_paragraphs,
     split_breadcrumb,
     split_keywords,

@@ -1,0 +1,527 @@
+"""The article's block and the printed lines of a page.
+
+`TreeWalk` reads a parsed page once (one lxml `iterwalk`) and keeps, for every element, where
+its text starts and ends among the page's text pieces, its own text, its class and id. From that
+record it finds the block holding the article (`densest_block`) and reads the printed lines of
+any element (`TreeWalk.lines`), without walking the tree again: the block search, the page's lines
+and the body's lines were three walks of the same tree, the largest cost of an extraction.
+`text_lines` reads an element that is not part of the walked tree (a copy) the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from typing import NamedTuple
+
+import lxml.etree
+import lxml.html
+
+from crawler.parsers.page import clean_text
+
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "li",
+        "ul",
+        "ol",
+        "td",
+        "tr",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "center",
+        "dd",
+        "dt",
+        "dl",
+        "figure",
+        "figcaption",
+        "header",
+        "footer",
+        "main",
+        "aside",
+        "form",
+        "hr",
+    ]
+)
+# Class / id words of blocks that are never article text. Matched against whole words of the
+# class and id (split on space, "-" and "_"), as a word or a word's start: "read-article-holder"
+# is not an ad, "sharebar" is a share bar.
+NEGATIVE_WORDS = (
+    "share",
+    "bdshare",
+    "related",
+    "relate",
+    "recommend",
+    "hot",
+    "comment",
+    "footer",
+    "foot",
+    "copyright",
+    "nav",
+    "menu",
+    "sidebar",
+    "side",
+    "breadcrumb",
+    "crumb",
+    "position",
+    "location",
+    "tag",
+    "tags",
+    "keyword",
+    "pagination",
+    "pager",
+    "toolbar",
+    "banner",
+    "ad",
+    "ads",
+    "advert",
+    "qrcode",
+    "erweima",
+    "xgyd",
+    "xgxw",
+    "rdph",
+    "login",
+    "search",
+    "rank",
+    "paihang",
+)
+NEGATIVE_EXACT = frozenset({"ad", "ads", "hot", "side", "tag", "foot", "rank"})
+CLASS_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
+BREAK_TAGS = BLOCK_TAGS | {"br"}
+# The same test as a loop over class_words x NEGATIVE_WORDS, in one regex search: a negative word
+# at a word's start, followed by the word's end when it must match exactly.
+NEGATIVE_MARKER_RE = re.compile(
+    r"(?:^|[\s_\-])(?:"
+    + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w not in NEGATIVE_EXACT)
+    + "|(?:"
+    + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w in NEGATIVE_EXACT)
+    + r")(?![^\s_\-]))"
+)
+PUNCTUATION = "，。！？；：、“”,.!?;"
+_PUNCTUATION_RE = re.compile("[" + re.escape(PUNCTUATION) + "]")
+
+
+class Line(NamedTuple):
+    """One printed line of a page: its text and how many of its characters are link text."""
+
+    # A NamedTuple, not a frozen dataclass: a page has hundreds of lines, and a frozen
+    # dataclass's __init__ costs several times a tuple's.
+
+    text: str
+    linked: int = 0
+
+    @property
+    def link_share(self) -> float:
+        return self.linked / max(len(self.text), 1)
+
+
+def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list[Line]:
+    """The printed lines of a subtree (a break at every block boundary and <br>), each with
+    the number of its characters that are link text."""
+    # One pass of start/end events (lxml's iterwalk) instead of a recursive walk: an element
+    # opens and closes a line when it is a block, its text is link text inside an <a>, and its
+    # tail belongs to its parent. A skipped (boilerplate) subtree keeps only its tail.
+    # Line breaks are NUL characters in one joined string (libxml2 text never holds NUL, and NUL
+    # is not white space), so white space is collapsed once for the whole subtree (as
+    # clean_text does), not once per line.
+    pieces: list[str] = []
+    append = pieces.append
+    linked_counts: list[int] = []  # per line: characters of link text
+    count_line = linked_counts.append
+    linked = 0
+    links = 0  # open <a> elements (their text and their children's tails are link text)
+    skipped = None  # the subtree just skipped: its end event comes next
+    breaks = BREAK_TAGS
+    walker = lxml.etree.iterwalk(node, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if tag.__class__ is not str:
+            tag = ""
+        if event == "start":
+            if skip_negative and tag and is_boilerplate_block(element):
+                walker.skip_subtree()
+                skipped = element
+                continue
+            if tag == "a":
+                links += 1
+            if tag in breaks:
+                append("\0")
+                count_line(linked)
+                linked = 0
+            text = element.text
+            if text and tag:
+                append(text)
+                if links:
+                    linked += len(clean_text(text))
+        else:
+            if skipped is element:
+                skipped = None
+            else:
+                if tag == "a":
+                    links -= 1
+                if tag in breaks:
+                    append("\0")
+                    count_line(linked)
+                    linked = 0
+            tail = element.tail
+            if tail:
+                append(tail)
+                if links:
+                    linked += len(clean_text(tail))
+    linked_counts.append(linked)
+    lines: list[Line] = []
+    for text, count in zip(
+        " ".join("".join(pieces).split()).split("\0"), linked_counts, strict=True
+    ):
+        text = text.strip()
+        if text:
+            lines.append(Line(text, min(count, len(text))))
+    return lines
+
+
+def block_text(node: lxml.html.HtmlElement, skip_negative: bool = False) -> str:
+    """Text of a subtree with a line break at every block boundary and <br>."""
+    return "\n".join(line.text for line in text_lines(node, skip_negative))
+
+
+def class_words(element: lxml.html.HtmlElement) -> list[str]:
+    marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return [w for w in CLASS_WORD_SPLIT_RE.split(marker) if w]
+
+
+def is_negative_marker(element: lxml.html.HtmlElement) -> bool:
+    """A class or id word is, or starts with, a NEGATIVE_WORDS word (exactly for NEGATIVE_EXACT)."""
+    cls = element.get("class")
+    ident = element.get("id")
+    if not cls and not ident:
+        return False
+    return NEGATIVE_MARKER_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
+
+
+def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
+    if element.tag in {"html", "body"}:
+        return False
+    if is_negative_marker(element):
+        return True
+    if element.tag in {"ul", "ol", "nav", "aside", "footer", "form", "select", "button"}:
+        return link_density(element) > 0.5 or element.tag in {"nav", "footer", "form", "button"}
+    return False
+
+
+def link_density(element: lxml.html.HtmlElement, length: int | None = None) -> float:
+    """Share of the element's text that is link text; `length`: the length of its cleaned text
+    when the caller has it."""
+    text = len(clean_text(element.text_content())) if length is None else length
+    if not text:
+        return 1.0
+    linked = sum(len(clean_text(a.text_content())) for a in element.iter("a"))
+    return min(linked / text, 1.0)
+
+
+# ------------------------------------------------------------------------------ the tree walk
+LINE_BREAK = "\0"  # libxml2 text never holds NUL, and NUL is not white space
+# Tags whose blocks are scored by densest_block, and those among them that receive a score of
+# their own (the others pass theirs to their parent and grandparent only).
+SCORED_TAGS = frozenset({"p", "div", "td", "section", "article", "font", "span", "pre"})
+SCORE_HOLDING_TAGS = frozenset({"div", "td", "section", "article"})
+# Blocks that are boilerplate when they are mostly links, or always.
+LINK_LIST_TAGS = frozenset({"ul", "ol", "nav", "aside", "footer", "form", "select", "button"})
+ALWAYS_BOILERPLATE_TAGS = frozenset({"nav", "footer", "form", "button"})
+PAGE_TAGS = frozenset({"html", "body"})
+
+
+class TreeWalk:
+    """One pass over a parsed page, kept as flat lists indexed by element (document order).
+
+    The page's text is a list of pieces (text, tails, and LINE_BREAK at every block boundary and
+    <br>), exactly as `text_lines` would collect them; every element knows the span of its
+    pieces (from its opening break to its closing break, and to the end of its tail), the span
+    of its descendants among the elements, its parent, its own text (its text and its
+    children's tails), its class and id. An element's text_content() is its span's pieces
+    without the breaks, so the block search measures text without walking subtrees again.
+    """
+
+    def __init__(self, root: lxml.html.HtmlElement) -> None:
+        pieces: list[str] = []
+        break_positions: list[int] = []  # the pieces that are LINE_BREAK
+        linked_positions: list[int] = []  # the pieces of text inside an <a>
+        linked_depths: list[int] = []  # and the number of <a> open around each
+        elements: list[lxml.html.HtmlElement] = []
+        tags: list[str] = []  # "" for comments and processing instructions
+        parents: list[int] = []
+        firsts: list[int] = []  # first piece: the opening break, else the text
+        lasts: list[int] = []  # after the closing break, before the tail
+        ends: list[int] = []  # the element after the last descendant
+        # Own text (text and children's tails) of the SCORED_TAGS elements, in document order.
+        owns: dict[int, list[str]] = {}
+        anchors: list[int] = []  # the <a> elements
+        open_elements: list[int] = []
+        # Bound methods: this loop runs twice per element of the page.
+        add_piece, add_break = pieces.append, break_positions.append
+        add_element, add_tag, add_parent = elements.append, tags.append, parents.append
+        add_first, add_last, add_end = firsts.append, lasts.append, ends.append
+        push, pop = open_elements.append, open_elements.pop
+        links = 0
+        parent = -1
+        breaks = BREAK_TAGS
+        scored = SCORED_TAGS
+        for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
+            if event == "start":
+                tag = element.tag
+                if tag.__class__ is not str:
+                    tag = ""
+                index = len(elements)
+                add_element(element)
+                add_tag(tag)
+                add_parent(parent)
+                push(index)
+                parent = index
+                add_first(len(pieces))
+                if tag == "a":
+                    links += 1
+                    anchors.append(index)
+                if tag in breaks:
+                    add_break(len(pieces))
+                    add_piece(LINE_BREAK)
+                text = element.text if tag else None
+                if text:
+                    if links:
+                        linked_positions.append(len(pieces))
+                        linked_depths.append(links)
+                    add_piece(text)
+                if tag in scored:
+                    owns[index] = [text] if text else []
+                add_last(0)
+                add_end(0)
+            else:
+                index = pop()
+                parent = open_elements[-1] if open_elements else -1
+                tag = tags[index]
+                if tag == "a":
+                    links -= 1
+                if tag in breaks:
+                    add_break(len(pieces))
+                    add_piece(LINE_BREAK)
+                lasts[index] = len(pieces)
+                ends[index] = len(elements)
+                tail = element.tail
+                if tail:
+                    if links:
+                        linked_positions.append(len(pieces))
+                        linked_depths.append(links)
+                    add_piece(tail)
+                    own = owns.get(parent)
+                    if own is not None:
+                        own.append(tail)
+        self.pieces = pieces
+        self.break_positions = break_positions
+        self.linked_positions = linked_positions
+        self.linked_depths = linked_depths
+        self.elements = elements
+        self.tags = tags
+        self.parents = parents
+        self.firsts = firsts
+        self.lasts = lasts
+        self.ends = ends
+        self.owns = owns
+        self.anchors = anchors
+        self._negative: dict[int, bool] = {}
+        self._anchor_lengths: dict[int, int] = {}
+        self._positions: dict[lxml.html.HtmlElement, int] | None = None
+
+    # ------------------------------------------------------------------ per element
+    def position(self, element: lxml.html.HtmlElement) -> int | None:
+        """The element's index, None when it is not part of the walked tree (a copy)."""
+        if self._positions is None:
+            self._positions = {element: index for index, element in enumerate(self.elements)}
+        return self._positions.get(element)
+
+    def text_content(self, index: int) -> str:
+        """= elements[index].text_content()."""
+        return "".join(self.pieces[self.firsts[index] : self.lasts[index]]).replace(LINE_BREAK, "")
+
+    def is_negative(self, index: int) -> bool:
+        """= is_negative_marker(elements[index])."""
+        known = self._negative.get(index)
+        if known is None:
+            known = is_negative_marker(self.elements[index])
+            self._negative[index] = known
+        return known
+
+    def link_density(self, index: int, length: int | None = None) -> float:
+        """= link_density(elements[index], length)."""
+        text = len(clean_text(self.text_content(index))) if length is None else length
+        if not text:
+            return 1.0
+        anchors = self.anchors
+        lengths = self._anchor_lengths
+        linked = 0
+        for position in range(bisect_left(anchors, index), bisect_left(anchors, self.ends[index])):
+            anchor = anchors[position]
+            size = lengths.get(anchor)
+            if size is None:
+                size = lengths[anchor] = len(clean_text(self.text_content(anchor)))
+            linked += size
+        return min(linked / text, 1.0)
+
+    def has_link(self, index: int) -> bool:
+        """An <a> is the element or one of its descendants."""
+        position = bisect_left(self.anchors, index)
+        return position < len(self.anchors) and self.anchors[position] < self.ends[index]
+
+    def is_boilerplate(self, index: int) -> bool:
+        """= is_boilerplate_block(elements[index])."""
+        tag = self.tags[index]
+        if tag in PAGE_TAGS:
+            return False
+        if self.is_negative(index):
+            return True
+        if tag in LINK_LIST_TAGS:
+            return tag in ALWAYS_BOILERPLATE_TAGS or self.link_density(index) > 0.5
+        return False
+
+    # ------------------------------------------------------------------ lines
+    def lines(self, index: int, skip_negative: bool = False) -> list[Line]:
+        """= text_lines(elements[index], skip_negative): the printed lines of the element (its
+        tail included), leaving out boilerplate blocks (their tails kept) when asked."""
+        start = self.firsts[index]
+        stop = self.lasts[index] + bool(self.elements[index].tail)  # the tail is one piece
+        if not skip_negative:
+            spans = [(start, stop)]
+        else:
+            spans = []
+            tags = self.tags
+            cursor = start
+            skip_until = index
+            for element in range(index, self.ends[index]):
+                if element < skip_until or not tags[element]:
+                    continue
+                if self.is_boilerplate(element):
+                    spans.append((cursor, self.firsts[element]))
+                    cursor = self.lasts[element]
+                    skip_until = self.ends[element]
+            spans.append((cursor, stop))
+        # Links around the element itself do not make its text link text (text_lines starts
+        # counting at the element).
+        base = 0
+        parent = self.parents[index]
+        while parent >= 0:
+            base += self.tags[parent] == "a"
+            parent = self.parents[parent]
+        pieces = self.pieces
+        linked_depths = self.linked_depths
+        break_positions = self.break_positions
+        kept: list[str] = []
+        kept_breaks: list[int] = []
+        for first, last in spans:
+            if first < last:
+                kept += pieces[first:last]
+                kept_breaks += break_positions[
+                    bisect_left(break_positions, first) : bisect_left(break_positions, last)
+                ]
+        # Per line, the characters of its link text: each linked piece counts on the line that
+        # the breaks before it open.
+        linked_positions = self.linked_positions
+        linked_counts = [0] * (len(kept_breaks) + 1)
+        for first, last in spans:
+            for linked in range(
+                bisect_left(linked_positions, first), bisect_left(linked_positions, last)
+            ):
+                if linked_depths[linked] > base:
+                    position = linked_positions[linked]
+                    linked_counts[bisect_right(kept_breaks, position)] += len(
+                        clean_text(pieces[position])
+                    )
+        lines: list[Line] = []
+        for text, count in zip(
+            " ".join("".join(kept).split()).split(LINE_BREAK), linked_counts, strict=True
+        ):
+            text = text.strip()
+            if text:
+                lines.append(Line(text, min(count, len(text))))
+        return lines
+
+    def element_lines(
+        self, element: lxml.html.HtmlElement, skip_negative: bool = False
+    ) -> list[Line]:
+        """The lines of any element: from the walk when it is part of the walked tree."""
+        index = self.position(element)
+        if index is None:
+            return text_lines(element, skip_negative)
+        return self.lines(index, skip_negative)
+
+
+def densest_block(walk: TreeWalk) -> int | None:
+    """Index of the element holding most of the article's sentences: text blocks score by
+    length and punctuation, minus their link text, and pass the score to their parent and
+    grandparent. When the winner is one of several blocks built from the same template (a
+    blog's posts, a forum's replies), the first of them is the article."""
+    scores: dict[int, float] = {}
+    tags = walk.tags
+    parents = walk.parents
+    for index, own_pieces in walk.owns.items():  # the SCORED_TAGS elements, in document order
+        tag = tags[index]
+        if tag == "p" or tag == "pre":
+            own = clean_text(walk.text_content(index))
+            length: int | None = len(own)  # the length link_density would measure again
+        else:
+            own = clean_text("".join(own_pieces))
+            length = None
+        # Short blocks first: most are, and the class test is dearer (either one skips).
+        if len(own) < 20 or walk.is_negative(index):
+            continue  # (is_negative: is_boilerplate_block, for these tags)
+        punct = len(_PUNCTUATION_RE.findall(own))  # PUNCTUATION characters, in one C scan
+        score = 1 + punct + min(len(own) / 100, 3)
+        if walk.has_link(index):  # else link_density is 0 (text ⊇ own)
+            score *= 1 - walk.link_density(index, length)
+        parent = parents[index]
+        if tag in SCORE_HOLDING_TAGS:
+            scores[index] = scores.get(index, 0) + score
+        if parent >= 0:
+            scores[parent] = scores.get(parent, 0) + score
+            grand = parents[parent]
+            if grand >= 0:
+                scores[grand] = scores.get(grand, 0) + score / 2
+    inside: dict[int, bool] = {}
+    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(walk, e, inside)}
+    if not scores:
+        return None
+    best, best_score = max(scores.items(), key=lambda item: item[1])
+    words = class_words(walk.elements[best])
+    if words:
+        siblings = [
+            e
+            for e, s in scores.items()
+            if e != best
+            and tags[e] == tags[best]
+            and class_words(walk.elements[e]) == words
+            and s >= max(0.05 * best_score, 8)
+        ]
+        if siblings:
+            return min([best, *siblings])  # the first in document order
+    return best
+
+
+def _inside_boilerplate(walk: TreeWalk, index: int, memo: dict[int, bool]) -> bool:
+    """An ancestor (not <html>, <body>) has a negative class or id. `memo` keeps the answer for
+    every ancestor visited, so that the blocks of one tree share their ancestors' work."""
+    parent = walk.parents[index]
+    if parent < 0:
+        return False
+    known = memo.get(parent)
+    if known is None:
+        known = (
+            walk.tags[parent] not in PAGE_TAGS and walk.is_negative(parent)
+        ) or _inside_boilerplate(walk, parent, memo)
+        memo[parent] = known
+    return known

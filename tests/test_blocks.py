@@ -1,0 +1,209 @@
+"""`TreeWalk` (one walk of the tree) answers exactly what the element-by-element readers answer.
+
+The block search and the line reader work from the record of one tree walk. Their references
+are the direct readers: `text_lines`, `link_density`, `is_boilerplate_block` and
+`lxml`'s `text_content()` on the element itself, and, for the block search, the element-based
+search it replaced (kept here as the oracle). They must agree on every element of every page:
+the fixture mirrors, the evaluation set when it is on the machine, and generated trees.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.parsers.blocks import (
+    _PUNCTUATION_RE,
+    Line,
+    TreeWalk,
+    class_words,
+    densest_block,
+    is_boilerplate_block,
+    is_negative_marker,
+    link_density,
+    text_lines,
+)
+from crawler.parsers.page import Page, clean_text
+
+REPO = Path(__file__).resolve().parent.parent
+EVAL_DIR = REPO.parent / "shared" / "eval"
+
+
+# ------------------------------------------------------------------------------ the oracle
+def element_densest_block(tree):
+    """The block search as it was, element by element (the oracle of `densest_block`)."""
+    scores = {}
+    for element in tree.iter("p", "div", "td", "section", "article", "font", "span", "pre"):
+        if is_negative_marker(element):
+            continue
+        tag = element.tag
+        if tag in ("p", "pre"):
+            own = clean_text(element.text_content())
+            length = len(own)
+        else:
+            own = clean_text("".join([element.text or ""] + [c.tail or "" for c in element]))
+            length = None
+        if len(own) < 20:
+            continue
+        score = 1 + len(_PUNCTUATION_RE.findall(own)) + min(len(own) / 100, 3)
+        if next(element.iter("a"), None) is not None:
+            score *= 1 - link_density(element, length)
+        parent = element.getparent()
+        if tag in {"div", "td", "section", "article"}:
+            scores[element] = scores.get(element, 0) + score
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + score
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0) + score / 2
+    scores = {
+        e: s
+        for e, s in scores.items()
+        if not any(
+            is_negative_marker(a) for a in e.iterancestors() if a.tag not in {"html", "body"}
+        )
+    }
+    if not scores:
+        return None
+    best, best_score = max(scores.items(), key=lambda item: item[1])
+    words = class_words(best)
+    if words:
+        siblings = [
+            e
+            for e, s in scores.items()
+            if e is not best
+            and e.tag == best.tag
+            and class_words(e) == words
+            and s >= max(0.05 * best_score, 8)
+        ]
+        if siblings:
+            order = {e: i for i, e in enumerate(tree.iter(best.tag))}
+            return min([best, *siblings], key=lambda e: order.get(e, 0))
+    return best
+
+
+# ------------------------------------------------------------------------------ the pages
+def fixture_pages() -> list[tuple[str, bytes]]:
+    pages = []
+    for path in sorted((REPO / "fixtures").rglob("*.htm*")):
+        host_path = str(path).split("/mirror/", 1)
+        url = f"http://{host_path[1]}" if len(host_path) == 2 else path.as_uri()
+        pages.append((url, path.read_bytes()))
+    return pages
+
+
+def eval_pages() -> list[tuple[str, bytes]]:
+    truth = EVAL_DIR / "truth.jsonl"
+    if not truth.exists():
+        return []
+    pages = []
+    for line in truth.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        path = EVAL_DIR / item["file"]
+        pages.append((item.get("url") or path.resolve().as_uri(), path.read_bytes()))
+    return pages
+
+
+def assert_walk_agrees(tree) -> None:
+    walk = TreeWalk(tree)
+    assert walk.elements == list(tree.iter())
+    for index, element in enumerate(walk.elements):
+        if not isinstance(element.tag, str):
+            continue
+        assert walk.text_content(index) == element.text_content()
+        assert walk.is_negative(index) == is_negative_marker(element)
+        assert walk.link_density(index) == link_density(element)
+        assert walk.has_link(index) == (next(element.iter("a"), None) is not None)
+        assert walk.is_boilerplate(index) == is_boilerplate_block(element)
+        for skip in (False, True):
+            assert walk.lines(index, skip) == text_lines(element, skip), (element, skip)
+            assert walk.element_lines(element, skip) == text_lines(element, skip)
+    found = densest_block(walk)
+    expected = element_densest_block(tree)
+    assert (None if found is None else walk.elements[found]) is expected
+
+
+@pytest.mark.parametrize(("url", "body"), fixture_pages(), ids=lambda v: str(v)[-60:])
+def test_walk_agrees_on_fixture_pages(url, body):
+    assert_walk_agrees(Page(body, url).tree)
+
+
+@pytest.mark.skipif(not eval_pages(), reason="evaluation set not on this machine")
+def test_walk_agrees_on_evaluation_pages():
+    for url, body in eval_pages():
+        assert_walk_agrees(Page(body, url).tree)
+
+
+# ------------------------------------------------------------------------------ generated trees
+TAGS = st.sampled_from(
+    ["div", "p", "a", "span", "br", "ul", "li", "td", "font", "nav", "section", "b", "pre"]
+)
+CLASSES = st.sampled_from([None, "content", "share-bar", "nav", "hot", "article", "ad", "x_tag"])
+TEXTS = st.sampled_from(
+    ["", " ", "\n  ", "记者 张三", "本报讯，今天。", "链接", "　全角　空格　", "a\u00a0b", "，。"]
+)
+
+
+@st.composite
+def html_trees(draw, depth=0):
+    tag = draw(TAGS)
+    cls = draw(CLASSES)
+    attributes = f' class="{cls}"' if cls else ""
+    inner = draw(TEXTS)
+    if depth < 4 and tag != "br":
+        for _ in range(draw(st.integers(0, 3))):
+            inner += draw(html_trees(depth + 1)) + draw(TEXTS)
+    if tag == "br":
+        return "<br>"
+    return f"<{tag}{attributes}>{inner}</{tag}>"
+
+
+@settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.lists(html_trees(), min_size=1, max_size=3), TEXTS)
+def test_walk_agrees_on_generated_trees(blocks, tail):
+    markup = f"<html><body>{''.join(blocks)}{tail}<!-- note -->{tail}</body></html>"
+    # Parsed as every page is (comments and scripts removed).
+    assert_walk_agrees(Page(markup.encode(), "http://example.com/a.html").tree)
+
+
+def test_link_text_inside_a_link_around_the_element_is_counted_from_the_element():
+    tree = lxml.html.document_fromstring(
+        "<html><body><a href='/x'><div>链接文字<span>内</span></div>尾巴</a></body></html>"
+    )
+    walk = TreeWalk(tree)
+    div = walk.position(tree.find(".//div"))
+    # Inside the element no link is open: nothing counts as link text (its tail neither).
+    assert (
+        walk.lines(div)
+        == text_lines(tree.find(".//div"))
+        == [Line("链接文字内", 0), Line("尾巴", 0)]
+    )
+    # From the page, the same text is link text.
+    assert walk.lines(0) == [Line("链接文字内", 5), Line("尾巴", 2)]
+
+
+def test_boilerplate_blocks_are_left_out_but_their_tails_kept():
+    tree = lxml.html.document_fromstring(
+        "<html><body><div id='c'><p>正文第一段。</p><div class='share'>分享到</div>尾文字"
+        "<ul><li><a href='/1'>一</a></li><li><a href='/2'>二</a></li></ul></div></body></html>"
+    )
+    walk = TreeWalk(tree)
+    content = walk.position(tree.get_element_by_id("c"))
+    assert [line.text for line in walk.lines(content, skip_negative=True)] == [
+        "正文第一段。",
+        "尾文字",
+    ]
+    assert [line.text for line in walk.lines(content)] == [
+        "正文第一段。",
+        "分享到",
+        "尾文字",
+        "一",
+        "二",
+    ]
