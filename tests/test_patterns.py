@@ -103,6 +103,7 @@ CASES = [
         "上一篇：平顶山",
         "上一篇文章里我们谈到",
     ),
+    ("BOILERPLATE_LINE_RE", P.BOILERPLATE_LINE_RE, "copyright 2012", "上一篇文章里我们谈到"),
 ]
 
 
@@ -127,3 +128,11 @@ def test_every_pattern_in_module_has_a_case():
     named = {c[0].split("[")[0] for c in CASES}
     compiled = {n for n, v in vars(P).items() if isinstance(v, re.Pattern)}
     assert compiled <= named, f"patterns without a test case: {sorted(compiled - named)}"
+
+
+def test_boilerplate_line_re_is_any_of_boilerplate_line_res():
+    lines = [case[2] for case in CASES] + [case[3] for case in CASES]
+    lines += ["COPYRIGHT 2020", "  返回顶部", "返回顶部", "编辑：张三。", "【责编：王五】"]
+    for line in lines:
+        expected = any(pattern.search(line) for pattern in P.BOILERPLATE_LINE_RES)
+        assert bool(P.BOILERPLATE_LINE_RE.search(line)) == expected, line

@@ -261,11 +261,7 @@ class GenericParser:
         for nodes in (
             self.page.tree.iter("h1"),
             self.page.tree.iter("h2"),
-            (
-                e
-                for e in self.page.tree.iter(lxml.etree.Element)
-                if "title" in (e.get("class") or "")
-            ),
+            (e for e in self.walk.elements if "title" in (e.get("class") or "")),
         ):
             for node in nodes:
                 text = clean_text(node.text_content())
@@ -521,7 +517,10 @@ class GenericParser:
     def section(self) -> list[str]:
         # = //*[contains(@class,'crumb') or … or contains(@id,'location')], in document order,
         # as a loop: several times faster than libxml2's contains() on every class and id.
-        for node in self.page.tree.iter(lxml.etree.Element):
+        # A page whose markup never spells a marker has no such class or id (one C scan).
+        if not any(marker in self.page.text for marker in BREADCRUMB_MARKERS):
+            return []
+        for node in self.walk.elements:  # = tree.iter(Element), proxies already made
             marker = node.get("class")
             ident = node.get("id")
             if marker is None:
@@ -530,7 +529,7 @@ class GenericParser:
                 marker = ident
             elif ident is not None:
                 marker = f"{marker}\0{ident}"  # NUL: no word across the two
-            if "crumb" not in marker and "position" not in marker and "location" not in marker:
+            if not any(word in marker for word in BREADCRUMB_MARKERS):
                 continue
             trail = split_breadcrumb(node.text_content())
             if trail:
@@ -648,6 +647,8 @@ def split_keywords(text: str | None) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) <= 20))
 
 
+# Class or id substrings of a breadcrumb trail.
+BREADCRUMB_MARKERS = ("crumb", "position", "location")
 BREADCRUMB_SPLIT_RE = re.compile(r"(?<!\s)\s*(?:>|＞|›|»|/|→|-&gt;|>>)\s*")  # linear: (?<!\s)
 BREADCRUMB_DROP = frozenset(
     {"首页", "当前位置", "您的位置", "正文", "网站首页", "主页", "返回首页", "当前位置:"}
@@ -667,7 +668,7 @@ def clean_paragraphs(lines: list[str]) -> list[str]:
         line = clean_text(line)
         if not line:
             continue
-        if any(pattern.search(line) for pattern in P.BOILERPLATE_LINE_RES):
+        if P.BOILERPLATE_LINE_RE.search(line):
             continue
         kept.append(line)
     return kept

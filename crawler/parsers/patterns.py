@@ -281,3 +281,11 @@ BOILERPLATE_LINE_RES = (
     re.compile(r"^(?:来源|作者|发布时间)\s{0,2}[:：][^。]{0,40}$"),
     re.compile(r"^(?:(?:上一篇|下一篇)\s{0,2}[:：]|返回顶部$|打印本页|关闭窗口|【打印】|【关闭】)"),
 )
+# All of BOILERPLATE_LINE_RES in one search (each with its own flags): one C scan per line
+# instead of seven searches.
+BOILERPLATE_LINE_RE = re.compile(
+    "|".join(
+        f"(?{'i' if pattern.flags & re.IGNORECASE else ''}:{pattern.pattern})"
+        for pattern in BOILERPLATE_LINE_RES
+    )
+)
