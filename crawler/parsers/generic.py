@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -338,16 +337,16 @@ class GenericParser:
     def _year_lines(self) -> list[int]:
         """Indexes, in order, of the page lines that hold a year: every date needs one. One
         regex scan of the whole page text (lines hold no newline, a year never spans one)."""
-        starts: list[int] = []
-        offset = 0
-        for line in self.page_lines:
-            starts.append(offset)
-            offset += len(line.text) + 1
+        text = self.page_text
         found: list[int] = []
-        for match in _YEAR_RE.finditer(self.page_text):
-            index = bisect_right(starts, match.start()) - 1
-            if not found or found[-1] != index:
-                found.append(index)
+        line = 0
+        scanned = 0
+        for match in _YEAR_RE.finditer(text):
+            # The line of the match: the newlines since the previous match, counted in C.
+            line += text.count("\n", scanned, match.start())
+            scanned = match.start()
+            if not found or found[-1] != line:
+                found.append(line)
         return found
 
     def printed_time(self) -> PublishTime | None:
@@ -585,9 +584,10 @@ class GenericParser:
 
 # ---------------------------------------------------------------------- small named helpers
 def _find_line(texts: list[str], wanted: str, start: int) -> int | None:
-    for index in range(start, len(texts)):
-        if texts[index] == wanted:
-            return index
+    try:
+        return texts.index(wanted, start)
+    except ValueError:
+        pass
     head = wanted[:20]
     for index in range(start, len(texts)):
         if head and head in texts[index]:
