@@ -252,48 +252,47 @@ class TreeWalk:
     """
 
     def __init__(self, root: lxml.html.HtmlElement) -> None:
+        # The elements in document order, as iterwalk meets them (comments and processing
+        # instructions are not elements): listed in C first, so that the lists indexed by
+        # element are made once and the walk only fills them in.
+        elements: list[lxml.html.HtmlElement] = list(root.iter(lxml.etree.Element))
+        count = len(elements)
+        tags: list[str] = [element.tag for element in elements]
+        parents = [-1] * count
+        firsts = [0] * count  # first piece: the opening break, else the text
+        lasts = [0] * count  # after the closing break, before the tail
+        ends = [0] * count  # the element after the last descendant
         pieces: list[str] = []
         break_positions: list[int] = []  # the pieces that are LINE_BREAK
         linked_positions: list[int] = []  # the pieces of text inside an <a>
         linked_depths: list[int] = []  # and the number of <a> open around each
-        elements: list[lxml.html.HtmlElement] = []
-        tags: list[str] = []  # "" for comments and processing instructions
-        parents: list[int] = []
-        firsts: list[int] = []  # first piece: the opening break, else the text
-        lasts: list[int] = []  # after the closing break, before the tail
-        ends: list[int] = []  # the element after the last descendant
         # Own text (text and children's tails) of the SCORED_TAGS elements, in document order.
         owns: dict[int, list[str]] = {}
         anchors: list[int] = []  # the <a> elements
         open_elements: list[int] = []
-        # Bound methods: this loop runs twice per element of the page.
+        # Bound methods and locals: this loop runs twice per element of the page.
         add_piece, add_break = pieces.append, break_positions.append
-        add_element, add_tag, add_parent = elements.append, tags.append, parents.append
-        add_first, add_last, add_end = firsts.append, lasts.append, ends.append
         push, pop = open_elements.append, open_elements.pop
         links = 0
         parent = -1
+        index = -1
         breaks = BREAK_TAGS
         scored = SCORED_TAGS
         for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
             if event == "start":
-                tag = element.tag
-                if tag.__class__ is not str:
-                    tag = ""
-                index = len(elements)
-                add_element(element)
-                add_tag(tag)
-                add_parent(parent)
+                index += 1
+                tag = tags[index]
+                parents[index] = parent
                 push(index)
                 parent = index
-                add_first(len(pieces))
+                firsts[index] = len(pieces)
                 if tag == "a":
                     links += 1
                     anchors.append(index)
                 if tag in breaks:
                     add_break(len(pieces))
                     add_piece(LINE_BREAK)
-                text = element.text if tag else None
+                text = element.text
                 if text:
                     if links:
                         linked_positions.append(len(pieces))
@@ -301,19 +300,17 @@ class TreeWalk:
                     add_piece(text)
                 if tag in scored:
                     owns[index] = [text] if text else []
-                add_last(0)
-                add_end(0)
             else:
-                index = pop()
+                closed = pop()
                 parent = open_elements[-1] if open_elements else -1
-                tag = tags[index]
+                tag = tags[closed]
                 if tag == "a":
                     links -= 1
                 if tag in breaks:
                     add_break(len(pieces))
                     add_piece(LINE_BREAK)
-                lasts[index] = len(pieces)
-                ends[index] = len(elements)
+                lasts[closed] = len(pieces)
+                ends[closed] = index + 1
                 tail = element.tail
                 if tail:
                     if links:
@@ -323,6 +320,8 @@ class TreeWalk:
                     own = owns.get(parent)
                     if own is not None:
                         own.append(tail)
+        if index + 1 != count:  # iterwalk met other nodes than iter(Element) lists
+            raise ValueError(f"tree walk met {index + 1} elements, iter() lists {count}")
         self.pieces = pieces
         self.break_positions = break_positions
         self.linked_positions = linked_positions
