@@ -44,15 +44,16 @@ def test_every_pattern_has_a_case():
     assert names <= {c[0] for c in REGEX_CASES}
 
 
-# NEXT_PAGE_XPATHS: one positive and one negative page for each entry, in order.
-XPATH_CASES = [
+# The three kinds of next-page link (PG.NEXT_LINK_ID, PAGER_*, NEXT_LINK_TEXTS): one positive and
+# one negative page for each, in order of priority.
+LINK_KIND_CASES = [
     (
         '<a id="nexttt" href="t20170518_2984512_1.html">下一页</a>',
         '<a id="nexttt" href="#">下一页</a>',
     ),
     (
-        '<div id="page_nav"><a href="t20170518_2984512_2.html">下一页</a></div>',
-        '<div id="page_nav"><a href="../list_2.html">下一页</a></div>',
+        '<div id="page_nav"><a href="t20170518_2984512_2.html">下页</a></div>',
+        '<div id="page_nav"><a href="../list_2.html">下页</a></div>',
     ),
     (
         '<p><a href="t20170518_2984512_1.html">下一页</a></p>',
@@ -61,11 +62,9 @@ XPATH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("index", "case"), list(enumerate(XPATH_CASES)))
-def test_next_page_selectors(index, case):
-    positive, negative = case
-    assert len(XPATH_CASES) == len(PG.NEXT_PAGE_XPATHS)
-    assert _page(positive).xpath(PG.NEXT_PAGE_XPATHS[index])
+@pytest.mark.parametrize(("positive", "negative"), LINK_KIND_CASES)
+def test_next_page_link_kinds(positive, negative):
+    assert PG.next_page_hrefs(_page(positive))
     assert PG.next_page_url(_page(positive)) is not None
     assert PG.next_page_url(_page(negative)) is None
 

@@ -9,21 +9,30 @@ page's `下一页` leads elsewhere and is never followed from an article.
 from __future__ import annotations
 
 import re
+from itertools import chain
 from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
 
 from crawler.parsers.page import Page, body_fingerprint
 
-# Ordered: the most specific first; each yields candidate hrefs.
-NEXT_PAGE_XPATHS = (
-    "/descendant::a[@id='nexttt']/@href",
-    # = //*[pager]//a[text]/@href, with the cheap test first: the text of the few links that
-    # can match, not the class of every element (and /descendant:: is faster than //).
-    "/descendant::a[normalize-space(.)='下一页' or normalize-space(.)='下页' or normalize-space(.)='>']"
-    "[ancestor::*[@id='page_nav' or @id='pages' or @id='articlePage'"
-    " or contains(@class,'article-page') or contains(@class,'page_nav')"
-    " or contains(@class,'pagination') or contains(@class,'pages')]]/@href",
-    "/descendant::a[normalize-space(.)='下一页']/@href",
-)
+# The links that may lead to the next page, by priority: the first kind that yields a
+# continuation wins, and within a kind the first link in document order. As XPath:
+#   1. //a[@id = NEXT_LINK_ID]/@href                                  (TRS galleries)
+#   2. //a[normalize-space(.) = one of PAGER_LINK_TEXTS][ancestor::*[@id = one of PAGER_IDS
+#        or contains(@class, one of PAGER_CLASS_PARTS)]]/@href        (the article's own pager)
+#   3. //a[normalize-space(.) = one of NEXT_LINK_TEXTS]/@href         (anywhere on the page)
+# next_page_hrefs finds the three in one pass over the links, in about half the time of the three
+# queries. The texts hold no white space, so normalize-space(.) = text is strip(.) = text.
+NEXT_LINK_ID = "nexttt"
+PAGER_IDS = frozenset({"page_nav", "pages", "articlePage"})
+PAGER_CLASS_PARTS = ("article-page", "page_nav", "pagination", "pages")
+PAGER_LINK_TEXTS = frozenset({"下一页", "下页", ">"})
+NEXT_LINK_TEXTS = frozenset({"下一页"})
+_ANY_LINK_TEXT = PAGER_LINK_TEXTS | NEXT_LINK_TEXTS
+# What normalize-space() strips: XML white space only, not U+3000 nor the no-break space.
+XML_SPACE = " \t\r\n"
 # `<stem>_<n>.<ext>` (n ≥ 1) or `<stem>.<ext>?page=<n>`: the page number of a continuation.
 CONTINUATION_RE = re.compile(r"^(?P<stem>.+?)(?:_(?P<n>\d{1,3}))?(?P<ext>\.s?html?)$")
 PAGE_QUERY_RE = re.compile(r"(?:^|&)(?:page|p|pn)=(?P<n>\d{1,3})(?:&|$)")
@@ -50,13 +59,44 @@ def is_continuation(current: str, candidate: str) -> bool:
     return here[0] == there[0] and there[1] > here[1]
 
 
+def _in_pager(link: lxml.html.HtmlElement) -> bool:
+    for ancestor in link.iterancestors():
+        if ancestor.get("id") in PAGER_IDS:
+            return True
+        classes = ancestor.get("class")
+        if classes and any(part in classes for part in PAGER_CLASS_PARTS):
+            return True
+    return False
+
+
+def next_page_hrefs(page: Page) -> list[str]:
+    """The href of every link that may lead to the next page, by priority (see NEXT_LINK_ID)."""
+    by_id, in_pager, by_text = [], [], []
+    for link in page.tree.iter("a"):
+        if link.get("id") == NEXT_LINK_ID:
+            by_id.append(link)
+        # The string value of the link: its .text when it has no child element (most links),
+        # else every descendant's text, joined by libxml2 in one call (as XPath's string(.)).
+        if len(link):
+            text = lxml.etree.tostring(link, method="text", encoding="unicode", with_tail=False)
+        else:
+            text = link.text
+        if text and (text := text.strip(XML_SPACE)) in _ANY_LINK_TEXT:
+            if text in PAGER_LINK_TEXTS and _in_pager(link):
+                in_pager.append(link)
+            if text in NEXT_LINK_TEXTS:
+                by_text.append(link)
+    return [
+        href for link in chain(by_id, in_pager, by_text) if (href := link.get("href")) is not None
+    ]
+
+
 def next_page_url(page: Page) -> str | None:
     """The URL of the article's next page, or None on the last (or only) page."""
-    for query in NEXT_PAGE_XPATHS:
-        for href in page.xpath(query):
-            url = page.absolute(str(href))
-            if url and is_continuation(page.url, url.split("#", 1)[0]):
-                return url.split("#", 1)[0]
+    for href in next_page_hrefs(page):
+        url = page.absolute(href)
+        if url and is_continuation(page.url, url.split("#", 1)[0]):
+            return url.split("#", 1)[0]
     return None
 
 
