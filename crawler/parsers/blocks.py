@@ -441,14 +441,13 @@ class TreeWalk:
                     linked_counts[bisect_right(kept_breaks, position)] += len(
                         clean_text(pieces[position])
                     )
-        lines: list[Line] = []
-        for text, count in zip(
-            " ".join("".join(kept).split()).split(LINE_BREAK), linked_counts, strict=True
-        ):
-            text = text.strip()
-            if text:
-                lines.append(Line(text, min(count, len(text))))
-        return lines
+        texts = " ".join("".join(kept).split()).split(LINE_BREAK)
+        make = tuple.__new__  # = Line(text, linked) without NamedTuple's Python-level __new__
+        return [
+            make(Line, (text, count if count < len(text) else len(text)))
+            for text, count in zip(map(str.strip, texts), linked_counts, strict=True)
+            if text
+        ]
 
     def element_lines(
         self, element: lxml.html.HtmlElement, skip_negative: bool = False
