@@ -207,3 +207,9 @@ def test_boilerplate_blocks_are_left_out_but_their_tails_kept():
         "一",
         "二",
     ]
+
+
+def test_a_tree_with_comments_is_refused_with_a_clear_error():
+    tree = lxml.html.document_fromstring("<html><body><div>a<!-- c -->b</div></body></html>")
+    with pytest.raises(ValueError, match="without comments"):
+        TreeWalk(tree)

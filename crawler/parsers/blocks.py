@@ -1,6 +1,6 @@
 """The article's block and the printed lines of a page.
 
-`TreeWalk` reads a parsed page once (one lxml `iterwalk`) and keeps, for every element, where
+`TreeWalk` reads a parsed page once (one step per element) and keeps, for every element, where
 its text starts and ends among the page's text pieces, its own text, its class and id. From that
 record it finds the block holding the article (`densest_block`) and reads the printed lines of
 any element (`TreeWalk.lines`), without walking the tree again: the block search, the page's lines
@@ -252,9 +252,9 @@ class TreeWalk:
     """
 
     def __init__(self, root: lxml.html.HtmlElement) -> None:
-        # The elements in document order, as iterwalk meets them (comments and processing
-        # instructions are not elements): listed in C first, so that the lists indexed by
-        # element are made once and the walk only fills them in.
+        # The elements in document order, listed in C first, so that the lists indexed by
+        # element are made once and the walk only fills them in. The tree has no comments and
+        # no processing instructions (Page removes them): every child is an element.
         elements: list[lxml.html.HtmlElement] = list(root.iter(lxml.etree.Element))
         count = len(elements)
         tags: list[str] = [element.tag for element in elements]
@@ -269,40 +269,39 @@ class TreeWalk:
         # Own text (text and children's tails) of the SCORED_TAGS elements, in document order.
         owns: dict[int, list[str]] = {}
         anchors: list[int] = []  # the <a> elements
-        open_elements: list[int] = []
-        # Bound methods and locals: this loop runs twice per element of the page.
+        # One step per element in document order, not iterwalk's two events: an element is
+        # closed (closing break, tail) when it has no children, or when its last child closes.
+        open_elements: list[int] = []  # elements whose children are not all closed
+        unclosed_children: list[int] = []  # per open element
         add_piece, add_break = pieces.append, break_positions.append
-        push, pop = open_elements.append, open_elements.pop
         links = 0
-        parent = -1
-        index = -1
         breaks = BREAK_TAGS
         scored = SCORED_TAGS
-        for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
-            if event == "start":
-                index += 1
-                tag = tags[index]
-                parents[index] = parent
-                push(index)
-                parent = index
-                firsts[index] = len(pieces)
-                if tag == "a":
-                    links += 1
-                    anchors.append(index)
-                if tag in breaks:
-                    add_break(len(pieces))
-                    add_piece(LINE_BREAK)
-                text = element.text
-                if text:
-                    if links:
-                        linked_positions.append(len(pieces))
-                        linked_depths.append(links)
-                    add_piece(text)
-                if tag in scored:
-                    owns[index] = [text] if text else []
-            else:
-                closed = pop()
-                parent = open_elements[-1] if open_elements else -1
+        for index, element in enumerate(elements):
+            tag = tags[index]
+            parents[index] = open_elements[-1] if open_elements else -1
+            firsts[index] = len(pieces)
+            if tag == "a":
+                links += 1
+                anchors.append(index)
+            if tag in breaks:
+                add_break(len(pieces))
+                add_piece(LINE_BREAK)
+            text = element.text
+            if text:
+                if links:
+                    linked_positions.append(len(pieces))
+                    linked_depths.append(links)
+                add_piece(text)
+            if tag in scored:
+                owns[index] = [text] if text else []
+            children = len(element)
+            if children:
+                open_elements.append(index)
+                unclosed_children.append(children)
+                continue
+            closed = index
+            while True:
                 tag = tags[closed]
                 if tag == "a":
                     links -= 1
@@ -311,17 +310,24 @@ class TreeWalk:
                     add_piece(LINE_BREAK)
                 lasts[closed] = len(pieces)
                 ends[closed] = index + 1
-                tail = element.tail
+                tail = elements[closed].tail
                 if tail:
                     if links:
                         linked_positions.append(len(pieces))
                         linked_depths.append(links)
                     add_piece(tail)
-                    own = owns.get(parent)
+                    own = owns.get(parents[closed])
                     if own is not None:
                         own.append(tail)
-        if index + 1 != count:  # iterwalk met other nodes than iter(Element) lists
-            raise ValueError(f"tree walk met {index + 1} elements, iter() lists {count}")
+                if not open_elements:
+                    break
+                unclosed_children[-1] -= 1
+                if unclosed_children[-1]:
+                    break
+                closed = open_elements.pop()  # its last child is closed: close it
+                unclosed_children.pop()
+        if open_elements:  # len() counted children that are not elements
+            raise ValueError("TreeWalk needs a tree without comments or processing instructions")
         self.pieces = pieces
         self.break_positions = break_positions
         self.linked_positions = linked_positions
