@@ -1,7 +1,7 @@
 """The article's block and the printed lines of a page.
 
 `TreeWalk` reads a parsed page once (one step per element) and keeps, for every element, where
-its text starts and ends among the page's text pieces, its own text, its class and id. From that
+its text starts and ends among the page's text pieces, its parent and its own text. From that
 record it finds the block holding the article (`densest_block`) and reads the printed lines of
 any element (`TreeWalk.lines`), without walking the tree again: the block search, the page's lines
 and the body's lines were three walks of the same tree, the largest cost of an extraction.
@@ -247,7 +247,7 @@ class TreeWalk:
     <br>), exactly as `text_lines` would collect them; every element knows the span of its
     pieces (from its opening break to its closing break, and to the end of its tail), the span
     of its descendants among the elements, its parent, its own text (its text and its
-    children's tails), its class and id. An element's text_content() is its span's pieces
+    children's tails). An element's text_content() is its span's pieces
     without the breaks, so the block search measures text without walking subtrees again.
     """
 
