@@ -103,7 +103,18 @@ CASES = [
         "上一篇：平顶山",
         "上一篇文章里我们谈到",
     ),
-    ("BOILERPLATE_LINE_RE", P.BOILERPLATE_LINE_RE, "copyright 2012", "上一篇文章里我们谈到"),
+    (
+        "BOILERPLATE_LINE_START_RE",
+        P.BOILERPLATE_LINE_START_RE,
+        "责编：王庆河",
+        "上一篇文章里我们谈到",
+    ),
+    (
+        "BOILERPLATE_LINE_ANYWHERE_RE",
+        P.BOILERPLATE_LINE_ANYWHERE_RE,
+        "copyright 2012",
+        "关键词：平顶山",
+    ),
 ]
 
 
@@ -130,9 +141,19 @@ def test_every_pattern_in_module_has_a_case():
     assert compiled <= named, f"patterns without a test case: {sorted(compiled - named)}"
 
 
-def test_boilerplate_line_re_is_any_of_boilerplate_line_res():
+def test_boilerplate_line_start_and_anywhere_res_are_any_of_boilerplate_line_res():
     lines = [text for case in CASES for text in case[2:4] if isinstance(text, str)]
-    lines += ["COPYRIGHT 2020", "  返回顶部", "返回顶部", "编辑：张三。", "【责编：王五】"]
+    lines += [
+        "COPYRIGHT 2020",
+        "  返回顶部",
+        "返回顶部",
+        "编辑：张三。",
+        "【责编：王五】",
+        "x 来源：新华社",
+    ]
     for line in lines:
         expected = any(pattern.search(line) for pattern in P.BOILERPLATE_LINE_RES)
-        assert bool(P.BOILERPLATE_LINE_RE.search(line)) == expected, line
+        combined = P.BOILERPLATE_LINE_START_RE.match(line) or P.BOILERPLATE_LINE_ANYWHERE_RE.search(
+            line
+        )
+        assert bool(combined) == expected, line

@@ -668,7 +668,7 @@ def clean_paragraphs(lines: list[str]) -> list[str]:
         line = clean_text(line)
         if not line:
             continue
-        if P.BOILERPLATE_LINE_RE.search(line):
+        if P.BOILERPLATE_LINE_START_RE.match(line) or P.BOILERPLATE_LINE_ANYWHERE_RE.search(line):
             continue
         kept.append(line)
     return kept
