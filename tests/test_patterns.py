@@ -60,6 +60,7 @@ CASES = [
         "关键在于落实",
     ),
     ("KEYWORD_SPLIT_RE", P.KEYWORD_SPLIT_RE, "平顶山,湛河区", "乡村振兴"),
+    ("YEAR_RE", P.YEAR_RE, "发布于２０22年", "第1８号文件"),
     ("TITLE_SUFFIX_RE", P.TITLE_SUFFIX_RE, "新画卷_映象网", "新画卷"),
     (
         "BOILERPLATE_LINE_RES[0]",
@@ -157,3 +158,22 @@ def test_boilerplate_line_start_and_anywhere_res_are_any_of_boilerplate_line_res
             line
         )
         assert bool(combined) == expected, line
+
+
+def test_year_re_is_any_half_or_full_width_19xx_or_20xx():
+    reference = re.compile(r"(?:[1１][9９]|[2２][0０])\d\d")
+    digits = "0123456789０１２３４５６７８９"
+    texts = [a + b + "3" + "4" for a in digits for b in digits]
+    texts += ["x２０2１年", "1９9９", "2100", "１８９９", "2０-", "x1920y"]
+    for text in texts:
+        assert [m.span() for m in P.YEAR_RE.finditer(text)] == [
+            m.span() for m in reference.finditer(text)
+        ], text
+
+
+def test_every_keywords_label_match_holds_a_hint():
+    texts = ["文章关键词:平顶山", "关键字：春耕", "标签: 经济", "TAGS：a b", "tAg: x", "taſ: y"]
+    texts += [case[2] for case in CASES if case[0] == "KEYWORDS_LABEL_RE"]
+    for text in texts:
+        if P.KEYWORDS_LABEL_RE.search(text):
+            assert any(hint in text for hint in P.KEYWORDS_LABEL_HINTS), text

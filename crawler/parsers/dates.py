@@ -11,7 +11,13 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from crawler.parsers.patterns import DATE_TIME_RE, URL_DATE_RE, US_DATE_TIME_RE, YEAR_MONTH_RE
+from crawler.parsers.patterns import (
+    DATE_TIME_RE,
+    URL_DATE_RE,
+    US_DATE_TIME_RE,
+    YEAR_MONTH_RE,
+    YEAR_RE,
+)
 
 CHINA = timezone(timedelta(hours=8))
 PM_WORDS = frozenset({"下午", "晚上", "PM", "pm"})
@@ -22,8 +28,6 @@ EARLIEST_YEAR = 1990
 FULLWIDTH_FOLD = str.maketrans("０１２３４５６７８９：－．／\u3000", "0123456789:-./ ")
 _FULLWIDTH_RE = re.compile("[０-９：－．／\u3000]")
 _FOLD_CHARS = {chr(key): chr(value) for key, value in FULLWIDTH_FOLD.items()}
-# A year (19xx / 20xx, half- or full-width digits): every pattern here needs one once folded.
-_YEAR_RE = re.compile(r"(?:[1１][9９]|[2２][0０])\d\d")
 _CLOCK_RE = re.compile(r"\d[:：]\d")
 _TWO_DAYS = timedelta(days=2)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -118,7 +122,7 @@ def find_times(text: str, now: datetime | None = None) -> list[tuple[int, Publis
 
 def parse_time(text: str | None, now: datetime | None = None) -> PublishTime | None:
     """The first plausible date/time in a short text such as `2022-04-22 18:36:31 来源:映象网`."""
-    if not text or not _YEAR_RE.search(text):
+    if not text or not YEAR_RE.search(text):
         return None
     found = find_times(text, now)
     if found:

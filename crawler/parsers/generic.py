@@ -38,9 +38,6 @@ from crawler.parsers.dates import (
 from crawler.parsers.page import Page, canonicalise_url, clean_text
 from crawler.parsers.urls import registrable_domain
 
-# A year (19xx / 20xx, digits half- or full-width): every pattern of find_times needs one once
-# full-width digits are folded, so a line without it holds no date (a cheap test, one C scan).
-_YEAR_RE = re.compile(r"(?:[1１][9９]|[2２][0０])\d\d")
 META_TIME_KEYS = (
     "article:published_time",
     "og:article:published_time",
@@ -341,7 +338,7 @@ class GenericParser:
         found: list[int] = []
         line = 0
         scanned = 0
-        for match in _YEAR_RE.finditer(text):
+        for match in P.YEAR_RE.finditer(text):
             # The line of the match: the newlines since the previous match, counted in C.
             line += text.count("\n", scanned, match.start())
             scanned = match.start()
@@ -503,7 +500,12 @@ class GenericParser:
         return "\n".join(self.paragraphs)
 
     def keywords(self) -> list[str]:
-        match = P.KEYWORDS_LABEL_RE.search(self.page_text)
+        text = self.page_text
+        match = (
+            P.KEYWORDS_LABEL_RE.search(text)
+            if any(hint in text for hint in P.KEYWORDS_LABEL_HINTS)
+            else None
+        )
         if match:
             return split_keywords(match["keywords"])
         meta = split_keywords(self.metas.get("keywords", ""))

@@ -19,6 +19,11 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 NAME_DOT = "·•・."
 
 # ---------------------------------------------------------------------------- dates
+# A year, 19xx or 20xx, its digits half- or full-width: every date pattern needs one once
+# full-width digits are folded, so a text without it holds no date. The eight openings spelled
+# out as literals, not as [1１][9９]|[2２][0０]: the regex engine then skips between them in C,
+# twice as fast over a page's text.
+YEAR_RE = re.compile(r"(?:19|20|１９|２０|1９|１9|2０|２0)\d\d")
 # Year, month, day with -, ., /, or 年月日; optional time with : or ： or 时分秒. \d also
 # matches full-width digits, which int() reads. "No digit before the year" is checked after its
 # "19"/"20" ((?<!\d..)), not before: a pattern opening with literals lets the regex engine skip
@@ -260,6 +265,9 @@ SECTION_HEADING_RE = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,3
 SENTENCE_END_RE = re.compile(r"[。！？；，]")
 
 # ---------------------------------------------------------------------------- keywords
+# Every match of KEYWORDS_LABEL_RE holds one of these (its labels; "Tags" in any case holds
+# one of the four spellings of "ag"): a page text without any needs no search.
+KEYWORDS_LABEL_HINTS = ("关键词", "关键字", "标签", "ag", "aG", "Ag", "AG")
 KEYWORDS_LABEL_RE = re.compile(
     r"(?:文章关键词|关键词|关键字|标签|Tags?)\s{0,2}[:：]\s{0,3}(?P<keywords>[^\n]{1,200}?)"
     r"(?=\s{1,4}(?:责编|责任编辑|编辑|来源)\s{0,2}[:：]|\n|$)",
