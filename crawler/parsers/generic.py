@@ -275,9 +275,11 @@ class GenericParser:
 
     def published(self) -> PublishTime | None:
         meta = self.meta_time()
+        if meta and meta.has_time:
+            return meta  # (the printed times are not read: the metadata wins)
         printed = self.printed_time()
         if meta:
-            if not meta.has_time and printed and printed.has_time and printed.day == meta.day:
+            if printed and printed.has_time and printed.day == meta.day:
                 return printed  # the metadata gives the day, the page prints the minute
             return meta
         if printed:
