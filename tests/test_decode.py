@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crawler.parsers.decode import decode_html, detect_encoding
+from crawler.parsers.decode import _mostly_utf8, decode_html, detect_encoding
 
 TEXT = "映象网讯 河南日报记者 高君晓：今年全省粮食丰收，镕基、喆、堃的名字也要认得。"
 
@@ -78,3 +81,50 @@ def test_invalid_byte_runs_are_replaced_not_fatal():
 def test_never_raises(body):
     text, encoding = decode_html(body)
     assert isinstance(text, str) and encoding
+
+
+# ------------------------------------------------------------------ the UTF-8 judgement
+def reference_mostly_utf8(sample: bytes) -> bool:
+    """The judgement by decoding the whole sample (the oracle of `_mostly_utf8`'s shortcuts)."""
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad
+    return good >= 20 and bad <= good * 0.25
+
+
+def _samples() -> list[bytes]:
+    chinese = "记者从郑州市获悉，今年全省粮食产量再创新高。" * 40
+    samples = [
+        chinese.encode("utf-8"),
+        chinese.encode("gb18030"),
+        chinese.encode("big5", errors="replace"),
+        b"<html>" + chinese.encode("utf-8")[:-1] + b"\xff\xfe" * 30,  # UTF-8, damaged
+        chinese.encode("utf-8").replace(b"\xe5", b"\xe5\x80", 50),  # broken sequences
+        "é".encode() * 30 + b"\x80" * 6,  # two-byte characters at the bound
+        "\ufffd".encode("utf-8") * 100,  # printed replacement characters
+        "😀".encode() * 25 + b"\xc3" * 20,
+    ]
+    eval_pages = Path(__file__).resolve().parents[2] / "shared" / "eval" / "pages"
+    if eval_pages.is_dir():
+        samples += [path.read_bytes()[:65536] for path in sorted(eval_pages.iterdir())]
+    return samples
+
+
+def test_mostly_utf8_shortcuts_agree_with_decoding_the_whole_sample():
+    for sample in _samples():
+        assert _mostly_utf8(sample) == reference_mostly_utf8(sample)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"a", b"\xc3\xa9", b"\xe4\xb8\xad", b"\xf0\x9f\x98\x80", b"\xd6\xd0", b"\x80", b"\xff"]
+        ),
+        min_size=0,
+        max_size=200,
+    )
+)
+def test_mostly_utf8_agrees_on_generated_byte_mixes(parts):
+    sample = b"".join(parts)
+    assert _mostly_utf8(sample) == reference_mostly_utf8(sample)

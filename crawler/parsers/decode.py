@@ -62,6 +62,18 @@ def _clean_utf8(sample: bytes) -> bool:
 
 
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+# Each byte as its kind in UTF-8: ASCII, continuation (80-BF), lead of a multi-byte
+# character (C2-F4), or never valid (C0, C1, F5-FF).
+_UTF8_BYTE_KINDS = bytes(
+    ord("a")
+    if byte < 0x80
+    else ord("C")
+    if byte < 0xC0
+    else ord("L")
+    if 0xC2 <= byte <= 0xF4
+    else ord("x")
+    for byte in range(256)
+)
 
 
 def _mostly_utf8(sample: bytes) -> bool:
@@ -71,9 +83,18 @@ def _mostly_utf8(sample: bytes) -> bool:
     # above 0x7F and every U+FFFD at least one, so good <= (high - bad) / 2. A GB page fails
     # that bound within its first kilobytes; decoding them alone (a cut at the end adds at most
     # one U+FFFD, hence the - 1) spares decoding the whole sample.
-    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    kinds = sample.translate(_UTF8_BYTE_KINDS)  # one C pass; the counts below are C scans
+    high = len(sample) - kinds.count(b"a")
     if high < 40:
         return False  # good >= 20 is impossible
+    # Every decoded character above 0x7F starts with a lead byte C2-F4 followed by a
+    # continuation byte 80-BF, so good <= pairs; every U+FFFD of an invalid run stands for at
+    # most three bytes above 0x7F and a character for at most four, so bad >= (high - 4 good)/3.
+    # Then bad <= good / 4 needs high <= 4.75 pairs. GB text has about 5.5 high bytes per such
+    # pair: refused here from two C passes, without decoding the sample as UTF-8.
+    pairs = kinds.count(b"LC")
+    if high > 4.75 * pairs:
+        return False
     for size in (4096, 16384):
         if size >= len(sample):
             break
