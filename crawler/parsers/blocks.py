@@ -342,14 +342,16 @@ class TreeWalk:
         self.anchors = anchors
         self._negative: dict[int, bool] = {}
         self._anchor_lengths: dict[int, int] = {}
-        self._positions: dict[lxml.html.HtmlElement, int] | None = None
 
     # ------------------------------------------------------------------ per element
     def position(self, element: lxml.html.HtmlElement) -> int | None:
         """The element's index, None when it is not part of the walked tree (a copy)."""
-        if self._positions is None:
-            self._positions = {element: index for index, element in enumerate(self.elements)}
-        return self._positions.get(element)
+        # A page asks for one or two elements: a C scan by identity (elements have no __eq__)
+        # costs less than a dict of every element.
+        try:
+            return self.elements.index(element)
+        except ValueError:
+            return None
 
     def text_content(self, index: int) -> str:
         """= elements[index].text_content()."""
