@@ -114,15 +114,48 @@ _HTML_LOOKUP = lxml.etree.ElementDefaultClassLookup(
 )
 
 
+# Functions whose value is a number: a predicate holding one may be positional.
+_NUMERIC_XPATH_FUNCTIONS = re.compile(
+    r"\b(?:position|last|count|sum|number|string-length|floor|ceiling|round)\s*\("
+)
+_NUMBER_RE = re.compile(r"(?<![\w\-])\d")  # a number, not the digit of a name (h2)
+# Arithmetic and variables: a number without a digit (@a * @b, $n). A `*` after a name, a
+# bracket or a literal multiplies; after `/`, `::` or `[` it is a name test.
+_ARITHMETIC_RE = re.compile(r"[+$]|\s(?:div|mod)\s|[\w)\]'\".]\s*\*")
+_QUOTED_RE = re.compile(r"(\"[^\"]*\"|'[^']*')")
+_ABBREVIATED_DESCENDANT_RE = re.compile(r"(^|[^/:])//(?=[A-Za-z_*])")
+
+
+def descendant_steps(query: str) -> str:
+    """`//name[…]` written as `/descendant::name[…]` (`.//name` as `./descendant::name`): the
+    same nodes when no predicate is positional, and libxml2 finds them without first visiting
+    every node of the tree as the abbreviation's descendant-or-self::node() step asks. A query
+    that may hold a positional predicate (a number outside its string literals, arithmetic, a
+    variable, or a function whose value is a number) is returned unchanged."""
+    parts = _QUOTED_RE.split(query)  # odd items are string literals
+    code = "".join(parts[0::2])
+    if (
+        _NUMBER_RE.search(code)
+        or _NUMERIC_XPATH_FUNCTIONS.search(code)
+        or _ARITHMETIC_RE.search(code)
+    ):
+        return query
+    return "".join(
+        part if index % 2 else _ABBREVIATED_DESCENDANT_RE.sub(r"\1/descendant::", part)
+        for index, part in enumerate(parts)
+    )
+
+
 def compiled_xpath(query: str) -> lxml.etree.XPath | None:
     """The query compiled once per process (None when it does not compile): the selector lists
-    are data, evaluated on every page, and compiling is a large share of a query's cost."""
+    are data, evaluated on every page, and compiling is a large share of a query's cost. It is
+    compiled with its descendant steps spelled out (`descendant_steps`)."""
     try:
         return _XPATHS[query]
     except KeyError:
         pass
     try:
-        compiled: lxml.etree.XPath | None = lxml.etree.XPath(query)
+        compiled: lxml.etree.XPath | None = lxml.etree.XPath(descendant_steps(query))
     except lxml.etree.XPathError:
         compiled = None
     if len(_XPATHS) < 4096:
