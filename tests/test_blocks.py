@@ -9,9 +9,6 @@ the fixture mirrors, the evaluation set when it is on the machine, and generated
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,9 +26,7 @@ from crawler.parsers.blocks import (
     text_lines,
 )
 from crawler.parsers.page import Page, clean_text
-
-REPO = Path(__file__).resolve().parent.parent
-EVAL_DIR = REPO.parent / "shared" / "eval"
+from tests.corpus import evaluation_pages, fixture_pages
 
 
 # ------------------------------------------------------------------------------ the oracle
@@ -88,27 +83,6 @@ def element_densest_block(tree):
 
 
 # ------------------------------------------------------------------------------ the pages
-def fixture_pages() -> list[tuple[str, bytes]]:
-    pages = []
-    for path in sorted((REPO / "fixtures").rglob("*.htm*")):
-        host_path = str(path).split("/mirror/", 1)
-        url = f"http://{host_path[1]}" if len(host_path) == 2 else path.as_uri()
-        pages.append((url, path.read_bytes()))
-    return pages
-
-
-def eval_pages() -> list[tuple[str, bytes]]:
-    truth = EVAL_DIR / "truth.jsonl"
-    if not truth.exists():
-        return []
-    pages = []
-    for line in truth.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        path = EVAL_DIR / item["file"]
-        pages.append((item.get("url") or path.resolve().as_uri(), path.read_bytes()))
-    return pages
-
-
 def assert_walk_agrees(tree) -> None:
     walk = TreeWalk(tree)
     assert walk.elements == list(tree.iter())
@@ -133,9 +107,9 @@ def test_walk_agrees_on_fixture_pages(url, body):
     assert_walk_agrees(Page(body, url).tree)
 
 
-@pytest.mark.skipif(not eval_pages(), reason="evaluation set not on this machine")
+@pytest.mark.skipif(not evaluation_pages(), reason="evaluation set not on this machine")
 def test_walk_agrees_on_evaluation_pages():
-    for url, body in eval_pages():
+    for url, body in evaluation_pages():
         assert_walk_agrees(Page(body, url).tree)
 
 

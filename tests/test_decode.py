@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.parsers.decode import _mostly_utf8, decode_html, detect_encoding
+from tests.corpus import evaluation_pages
 
 TEXT = "映象网讯 河南日报记者 高君晓：今年全省粮食丰收，镕基、喆、堃的名字也要认得。"
 
@@ -104,9 +104,7 @@ def _samples() -> list[bytes]:
         "\ufffd".encode("utf-8") * 100,  # printed replacement characters
         "😀".encode() * 25 + b"\xc3" * 20,
     ]
-    eval_pages = Path(__file__).resolve().parents[2] / "shared" / "eval" / "pages"
-    if eval_pages.is_dir():
-        samples += [path.read_bytes()[:65536] for path in sorted(eval_pages.iterdir())]
+    samples += [body[:65536] for _url, body in evaluation_pages()]
     return samples
 
 

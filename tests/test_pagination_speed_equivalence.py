@@ -9,8 +9,6 @@ change here.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 
 from crawler.parsers import pagination as PG
 from crawler.parsers.page import Page, ParseError
+from tests.corpus import evaluation_pages, fixture_page_paths, mirror_url
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -68,12 +67,7 @@ def test_pager_texts_hold_no_xml_space():
 
 
 # --- (a) the bundled fixture pages, at the URL of their place in the mirror
-FIXTURE_PAGES = sorted((REPO / "fixtures").rglob("*.htm*"))
-
-
-def _mirror_url(path: Path) -> str:
-    _, mirrored = str(path).split("/mirror/", 1)
-    return f"http://{mirrored}"
+FIXTURE_PAGES = fixture_page_paths()
 
 
 def test_fixture_pages_were_found():
@@ -85,33 +79,24 @@ def test_fixture_pages_were_found():
     "path", FIXTURE_PAGES, ids=[str(p.relative_to(REPO / "fixtures")) for p in FIXTURE_PAGES]
 )
 def test_fixture_page_same_as_xpath(path: Path):
-    assert_same_as_oracle(path.read_bytes(), _mirror_url(path))
+    assert_same_as_oracle(path.read_bytes(), mirror_url(path))
 
 
 def test_fixture_gallery_page_finds_its_continuation():
     gallery = next(p for p in FIXTURE_PAGES if p.name == "t20170518_2984512.html")
-    assert assert_same_as_oracle(gallery.read_bytes(), _mirror_url(gallery)) == (
+    assert assert_same_as_oracle(gallery.read_bytes(), mirror_url(gallery)) == (
         "http://www.hnr.cn/news/tpxw/201705/t20170518_2984512_1.html"
     )
 
 
 # --- (b) the evaluation set's 51 real pages (not in the repository)
-def _eval_dir() -> Path | None:
-    for candidate in (os.environ.get("XINWEN_EVAL_DIR"), REPO.parent / "shared" / "eval"):
-        if candidate and (Path(candidate) / "truth.jsonl").is_file():
-            return Path(candidate)
-    return None
-
-
 def test_evaluation_pages_same_as_xpath():
-    directory = _eval_dir()
-    if directory is None:
+    pages = evaluation_pages()
+    if not pages:
         pytest.skip("evaluation set not found (../shared/eval or $XINWEN_EVAL_DIR)")
-    items = [json.loads(line) for line in (directory / "truth.jsonl").read_text().splitlines()]
-    assert len(items) >= 50
-    for item in items:
-        path = directory / item["file"]
-        assert_same_as_oracle(path.read_bytes(), item.get("url") or path.resolve().as_uri())
+    assert len(pages) >= 50
+    for url, body in pages:
+        assert_same_as_oracle(body, url)
 
 
 # --- (c) small pages, one per branch, with the answer both must give

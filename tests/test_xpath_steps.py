@@ -4,17 +4,12 @@ that may be positional are left alone."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import lxml.etree
 import pytest
 
 from crawler.parsers import SITE_PARSERS, hnr_cn
 from crawler.parsers.page import Page, compiled_xpath, descendant_steps
-
-REPO = Path(__file__).resolve().parent.parent
-EVAL_DIR = REPO.parent / "shared" / "eval"
+from tests.corpus import evaluation_pages, fixture_pages
 
 
 @pytest.mark.parametrize(
@@ -65,27 +60,12 @@ def site_selectors() -> list[str]:
     return sorted(queries)
 
 
-def pages() -> list[tuple[str, bytes]]:
-    found = []
-    for path in sorted((REPO / "fixtures").rglob("*.htm*")):
-        host_path = str(path).split("/mirror/", 1)
-        url = f"http://{host_path[1]}" if len(host_path) == 2 else path.as_uri()
-        found.append((url, path.read_bytes()))
-    truth = EVAL_DIR / "truth.jsonl"
-    if truth.exists():
-        for line in truth.read_text(encoding="utf-8").splitlines():
-            item = json.loads(line)
-            path = EVAL_DIR / item["file"]
-            found.append((item.get("url") or path.resolve().as_uri(), path.read_bytes()))
-    return found
-
-
 def test_every_site_selector_finds_the_same_nodes_either_way():
     queries = site_selectors()
     assert len(queries) > 40  # hnr.cn's and every profiled site's
     rewritten = sum(descendant_steps(q) != q for q in queries)
     assert rewritten > 30
-    trees = [Page(body, url).tree for url, body in pages()]
+    trees = [Page(body, url).tree for url, body in fixture_pages() + evaluation_pages()]
     for query in queries:
         plain = lxml.etree.XPath(query)
         fast = compiled_xpath(query)
