@@ -96,6 +96,14 @@ NEGATIVE_WORDS = (
     "paihang",
 )
 NEGATIVE_EXACT = frozenset({"ad", "ads", "hot", "side", "tag", "foot", "rank"})
+# Tags whose blocks are scored by densest_block, and those among them that receive a score of
+# their own (the others pass theirs to their parent and grandparent only).
+SCORED_TAGS = frozenset({"p", "div", "td", "section", "article", "font", "span", "pre"})
+SCORE_HOLDING_TAGS = frozenset({"div", "td", "section", "article"})
+# Blocks that are boilerplate when they are mostly links, or always.
+LINK_LIST_TAGS = frozenset({"ul", "ol", "nav", "aside", "footer", "form", "select", "button"})
+ALWAYS_BOILERPLATE_TAGS = frozenset({"nav", "footer", "form", "button"})
+PAGE_TAGS = frozenset({"html", "body"})
 CLASS_WORD_SPLIT_RE = re.compile(r"[\s_\-]+")
 BREAK_TAGS = BLOCK_TAGS | {"br"}
 # The same test as a loop over class_words x NEGATIVE_WORDS, in one regex search: a negative word
@@ -209,12 +217,12 @@ def is_negative_marker(element: lxml.html.HtmlElement) -> bool:
 
 
 def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
-    if element.tag in {"html", "body"}:
+    if element.tag in PAGE_TAGS:
         return False
     if is_negative_marker(element):
         return True
-    if element.tag in {"ul", "ol", "nav", "aside", "footer", "form", "select", "button"}:
-        return link_density(element) > 0.5 or element.tag in {"nav", "footer", "form", "button"}
+    if element.tag in LINK_LIST_TAGS:
+        return element.tag in ALWAYS_BOILERPLATE_TAGS or link_density(element) > 0.5
     return False
 
 
@@ -230,14 +238,6 @@ def link_density(element: lxml.html.HtmlElement, length: int | None = None) -> f
 
 # ------------------------------------------------------------------------------ the tree walk
 LINE_BREAK = "\0"  # libxml2 text never holds NUL, and NUL is not white space
-# Tags whose blocks are scored by densest_block, and those among them that receive a score of
-# their own (the others pass theirs to their parent and grandparent only).
-SCORED_TAGS = frozenset({"p", "div", "td", "section", "article", "font", "span", "pre"})
-SCORE_HOLDING_TAGS = frozenset({"div", "td", "section", "article"})
-# Blocks that are boilerplate when they are mostly links, or always.
-LINK_LIST_TAGS = frozenset({"ul", "ol", "nav", "aside", "footer", "form", "select", "button"})
-ALWAYS_BOILERPLATE_TAGS = frozenset({"nav", "footer", "form", "button"})
-PAGE_TAGS = frozenset({"html", "body"})
 
 
 class TreeWalk:

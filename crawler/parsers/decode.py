@@ -61,7 +61,6 @@ def _clean_utf8(sample: bytes) -> bool:
     return True
 
 
-_HIGH_BYTES = bytes(range(0x80, 0x100))
 # Each byte as its kind in UTF-8: ASCII, continuation (80-BF), lead of a multi-byte
 # character (C2-F4), or never valid (C0, C1, F5-FF).
 _UTF8_BYTE_KINDS = bytes(
@@ -79,22 +78,20 @@ _UTF8_BYTE_KINDS = bytes(
 def _mostly_utf8(sample: bytes) -> bool:
     """UTF-8 with some invalid byte runs: legacy bytes read as UTF-8 almost never form valid
     multi-byte sequences, so many valid ones and few failures mean UTF-8 with damage."""
-    # Quick refusals, exact: every character above 0x7F that decodes takes at least two bytes
-    # above 0x7F and every U+FFFD at least one, so good <= (high - bad) / 2. A GB page fails
-    # that bound within its first kilobytes; decoding them alone (a cut at the end adds at most
-    # one U+FFFD, hence the - 1) spares decoding the whole sample.
     kinds = sample.translate(_UTF8_BYTE_KINDS)  # one C pass; the counts below are C scans
     high = len(sample) - kinds.count(b"a")
     if high < 40:
         return False  # good >= 20 is impossible
-    # Every decoded character above 0x7F starts with a lead byte C2-F4 followed by a
-    # continuation byte 80-BF, so good <= pairs; every U+FFFD of an invalid run stands for at
-    # most three bytes above 0x7F and a character for at most four, so bad >= (high - 4 good)/3.
-    # Then bad <= good / 4 needs high <= 4.75 pairs. GB text has about 5.5 high bytes per such
-    # pair: refused here from two C passes, without decoding the sample as UTF-8.
-    pairs = kinds.count(b"LC")
-    if high > 4.75 * pairs:
+    # Quick refusals, exact. (1) Every multi-byte character starts with a lead byte C2-F4
+    # followed by a continuation byte 80-BF, so characters <= pairs; a character holds at most
+    # four bytes above 0x7F and an invalid run (one U+FFFD) at most three, so
+    # bad >= (high - 4 characters) / 3. Then bad <= good / 4 needs high <= 4.75 pairs. GB text
+    # has about 5.5 high bytes per such pair: refused from two C scans, nothing decoded.
+    if high > 4.75 * kinds.count(b"LC"):
         return False
+    # (2) Every decoded character takes at least two bytes above 0x7F and every U+FFFD at
+    # least one, so good <= (high - bad) / 2: the U+FFFD of the first kilobytes alone (a cut at
+    # the end adds at most one, hence the - 1) can refuse without decoding the whole sample.
     for size in (4096, 16384):
         if size >= len(sample):
             break
