@@ -30,8 +30,13 @@ from typing import Any
 import numpy as np
 
 SIMHASH_BITS = 64
-# Six bands: by the pigeonhole principle two hashes within Hamming distance 5 share a band.
+# SimHash bands, (first bit, width): by the pigeonhole principle two hashes within Hamming
+# distance d agree on at least one of d + 1 bands, so a near duplicate is found among the
+# hashes sharing a band. A lookup reads about N / 2**width candidates per band: wide bands keep
+# it cheap as the state grows (16 bits: 15 per band at a million articles; 11 bits: 490).
+# Six bands serve every distance up to 5; four bands of 16 bits serve up to 3 (the default).
 BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))
+WIDE_BANDS = ((0, 16), (16, 16), (32, 16), (48, 16))
 MAX_DISTANCE = len(BANDS) - 1
 SHINGLE = 3
 _NOT_TEXT_RE = re.compile(r"[\W_]+")
@@ -96,8 +101,17 @@ def _unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
-def _bands(value: int) -> list[int]:
-    return [(value >> start) & ((1 << width) - 1) for start, width in BANDS]
+def _bands(value: int, layout: tuple[tuple[int, int], ...] = BANDS) -> list[int]:
+    return [(value >> start) & ((1 << width) - 1) for start, width in layout]
+
+
+def band_layout(near_distance: int) -> tuple[tuple[int, int], ...]:
+    """The widest bands that still find every hash within `near_distance`."""
+    return WIDE_BANDS if near_distance < len(WIDE_BANDS) else BANDS
+
+
+def _layout_name(layout: tuple[tuple[int, int], ...]) -> str:
+    return ",".join(f"{start}+{width}" for start, width in layout)
 
 
 def _now() -> str:
@@ -131,6 +145,10 @@ CREATE INDEX IF NOT EXISTS articles_b2 ON articles(b2);
 CREATE INDEX IF NOT EXISTS articles_b3 ON articles(b3);
 CREATE INDEX IF NOT EXISTS articles_b4 ON articles(b4);
 CREATE INDEX IF NOT EXISTS articles_b5 ON articles(b5);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,
     status TEXT NOT NULL,
@@ -181,6 +199,8 @@ class StateStore:
         # FULL: a committed "seen" survives power loss, never ahead of the output it follows.
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        self.bands = band_layout(near_distance)
+        self._use_band_layout()
         # This run's records that passed the duplicates pipeline but are not on disk yet:
         # canonical_url -> (fingerprint, simhash, duplicate_of). Emptied as lines are committed.
         self.pending: dict[str, tuple[str, int, str | None]] = {}
@@ -227,11 +247,47 @@ class StateStore:
         ).fetchone()
         return row[0] if row else None
 
+    def _band_columns(self, simhash: int) -> list[int | None]:
+        """Values of the columns b0..b5 for a hash: its bands, NULL where the layout has none."""
+        bands: list[int | None] = list(_bands(simhash, self.bands))
+        return bands + [None] * (len(BANDS) - len(bands))
+
+    def _use_band_layout(self) -> None:
+        """Index the articles by this store's band layout: a state written with another one
+        (an older xinwen, or another distance) has its bands recomputed once, from the stored
+        hashes, in one transaction."""
+        wanted = _layout_name(self.bands)
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'band_layout'").fetchone()
+        # A state from before the layout was recorded was banded with BANDS.
+        stored = row[0] if row else _layout_name(BANDS)
+        if stored == wanted:
+            if row is None:
+                self.db.execute("INSERT INTO meta VALUES ('band_layout', ?)", (wanted,))
+            return
+        rows = self.db.execute("SELECT rowid, simhash FROM articles").fetchall()
+        if rows:
+            logger.info(
+                "re-banding %d articles for near-duplicate distance %d",
+                len(rows),
+                self.near_distance,
+            )
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "UPDATE articles SET b0 = ?, b1 = ?, b2 = ?, b3 = ?, b4 = ?, b5 = ? WHERE rowid = ?",
+                ([*self._band_columns(_unsigned(value)), rowid] for rowid, value in rows),
+            )
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('band_layout', ?)", (wanted,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     def find_near_duplicate(self, simhash: int) -> str | None:
         """canonical_url of the earliest article within the Hamming distance, if any: the
         candidates sharing a band come in insertion order, and the first close one wins."""
-        bands = _bands(simhash)
-        clauses = " OR ".join(f"b{i} = ?" for i in range(len(BANDS)))
+        bands = _bands(simhash, self.bands)
+        clauses = " OR ".join(f"b{i} = ?" for i in range(len(bands)))
         for value, url in self.db.execute(
             f"SELECT simhash, canonical_url FROM articles WHERE {clauses} ORDER BY rowid", bands
         ):
@@ -240,7 +296,7 @@ class StateStore:
         return None
 
     def add_article(self, record: dict, simhash: int, run_id: int | None = None) -> None:
-        bands = _bands(simhash)
+        bands = self._band_columns(simhash)
         self.db.execute(
             "INSERT OR IGNORE INTO articles (canonical_url, url, fingerprint, simhash,"
             " b0, b1, b2, b3, b4, b5, site, published_at, duplicate_of, first_seen, run_id)"
