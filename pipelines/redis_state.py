@@ -10,7 +10,9 @@ unchanged; only where the data lives differs. Keys, under `XINWEN_REDIS_STATE_PR
 | `<p>:articles` | hash | canonical URL -> JSON (url, fingerprint, simhash, seq, status, worker, …) |
 | `<p>:urls` | hash | fetched URL -> canonical URL (aliases find their article) |
 | `<p>:fingerprints` | hash | body fingerprint -> canonical URL of its first record |
-| `<p>:band:<i>:<v>` | set | canonical URLs whose SimHash has value v in band i (near duplicates) |
+| `<p>:band:<i>:<v>` | set | canonical URLs whose SimHash has value v in band i (near duplicates; six 11-bit bands) |
+| `<p>:band16:<i>:<v>` | set | the same with four 16-bit bands (a namespace started with a distance up to 3) |
+| `<p>:band_layout` | string | which of the two a namespace uses: set by its first worker, never changed |
 | `<p>:seq` | string | counter: the order in which articles were claimed ("earliest" record) |
 | `<p>:claims:<worker>` | set | canonical URLs a worker claimed and has not written yet |
 | `<p>:pages`, `<p>:lists` | hash | rejected / alias pages; list-page watermarks |
@@ -34,7 +36,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pipelines.state import BANDS, MAX_DISTANCE, _bands, body_simhash
+from pipelines.state import (
+    BANDS,
+    MAX_DISTANCE,
+    WIDE_BANDS,
+    _bands,
+    _layout_name,
+    band_layout,
+    body_simhash,
+)
 
 DEFAULT_PREFIX = "xinwen:state"
 
@@ -128,6 +138,7 @@ class RedisStateStore:
         self.recovered = {"lines": 0, "truncated_bytes": 0}
         self._claim = server.register_script(_CLAIM)
         self.lost_claims = 0
+        self._bands: tuple[tuple[int, int], ...] | None = None
         # The key holding the id of the distributed crawl now running (set by its seeder).
         self.crawl_key: str | None = None
         self._crawl_id: str | None = None
@@ -182,8 +193,35 @@ class RedisStateStore:
         }
         return json.dumps(entry, ensure_ascii=False)
 
+    @property
+    def bands(self) -> tuple[tuple[int, int], ...]:
+        """The namespace's band layout. Its first worker picks the widest bands that serve its
+        distance (`band_layout`); a namespace from before layouts were recorded has six bands.
+        A layout is never changed under running workers: a namespace whose bands cannot serve
+        this worker's distance is refused with the reason."""
+        if self._bands is None:
+            layout_key = self.key("band_layout")
+            stored = self.server.get(layout_key)
+            if stored is None:
+                legacy = self.server.exists(self.key("articles"))
+                wanted = BANDS if legacy else band_layout(self.near_distance)
+                self.server.set(layout_key, _layout_name(wanted), nx=True)
+                stored = self.server.get(layout_key)
+            layouts = {_layout_name(layout): layout for layout in (BANDS, WIDE_BANDS)}
+            layout = layouts.get(stored)
+            if layout is None or len(layout) <= self.near_distance:
+                raise ValueError(
+                    f"{self.path}: the near-duplicate index of this namespace ({stored}) serves "
+                    f"distances up to {len(layout) - 1 if layout else '?'}, not "
+                    f"{self.near_distance}: use another XINWEN_REDIS_STATE_PREFIX"
+                )
+            self._bands = layout
+        return self._bands
+
     def _band_keys(self, simhash: int) -> list[str]:
-        return [self.key("band", i, value) for i, value in enumerate(_bands(simhash))]
+        layout = self.bands
+        name = "band" if layout == BANDS else "band16"  # six bands keep their original keys
+        return [self.key(name, i, value) for i, value in enumerate(_bands(simhash, layout))]
 
     # ------------------------------------------------------------------ articles
     def has_url(self, url: str) -> bool:

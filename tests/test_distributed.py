@@ -89,6 +89,44 @@ def test_claims_are_shared_and_atomic(redis):
     assert not redis.smembers("t:state:claims:w1")
 
 
+def test_a_new_namespace_uses_wide_bands_and_finds_what_a_scan_finds(redis):
+    import random
+
+    from pipelines.state import WIDE_BANDS
+
+    store = _store(redis, "w1", distance=3)
+    rng = random.Random(5)
+    hashes = [rng.getrandbits(64) for _ in range(60)]
+    for index, value in enumerate(hashes):
+        store.add_pending(f"http://a/{index}", f"fp{index}", value, None)
+    assert store.bands == WIDE_BANDS
+    assert redis.keys("t:state:band16:*") and not redis.keys("t:state:band:*")
+    other = _store(redis, "w2", distance=2)  # another worker, a smaller distance: served too
+    for value in hashes:
+        for flips in range(5):
+            query = value
+            for bit in rng.sample(range(64), flips):
+                query ^= 1 << bit
+            expected = next(
+                (f"http://a/{i}" for i, h in enumerate(hashes) if (h ^ query).bit_count() <= 2),
+                None,
+            )
+            assert other.find_near_duplicate(query) == expected
+
+
+def test_a_namespace_keeps_its_band_layout(redis):
+    from pipelines.state import BANDS, WIDE_BANDS
+
+    # A namespace written before layouts were recorded: six bands, whatever the distance.
+    redis.hset("t:state:articles", "http://old/1", json.dumps({"simhash": "1", "seq": 1}))
+    assert _store(redis, "w1", distance=3).bands == BANDS
+    assert redis.get("t:state:band_layout")
+    redis.flushall()
+    assert _store(redis, "w1", distance=3).bands == WIDE_BANDS
+    with pytest.raises(ValueError, match="serves distances up to 3, not 5"):
+        _ = _store(redis, "w2", distance=5).bands
+
+
 def test_earliest_claim_is_the_original(redis):
     from pipelines.state import body_simhash
 
