@@ -1,7 +1,7 @@
 """`TreeWalk` (one walk of the tree) answers exactly what the element-by-element readers answer.
 
 The block search and the line reader work from the record of one tree walk. Their references
-are the direct readers: `text_lines`, `link_density`, `is_boilerplate_block` and
+are the direct readers: the former iterwalk line reader, `link_density`, `is_boilerplate_block` and
 `lxml`'s `text_content()` on the element itself, and, for the block search, the element-based
 search it replaced (kept here as the oracle). They must agree on every element of every page:
 the fixture mirrors, the evaluation set when it is on the machine, and generated trees.
@@ -9,6 +9,7 @@ the fixture mirrors, the evaluation set when it is on the machine, and generated
 
 from __future__ import annotations
 
+import lxml.etree
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from crawler.parsers.blocks import (
     _PUNCTUATION_RE,
+    BREAK_TAGS,
     Line,
     TreeWalk,
     class_words,
@@ -82,6 +84,70 @@ def element_densest_block(tree):
     return best
 
 
+def reference_text_lines(node, skip_negative: bool = False) -> list[Line]:
+    """The line reader as it was, one iterwalk pass over the element (the oracle of
+    `TreeWalk.lines` and of `text_lines`)."""
+    # One pass of start/end events (lxml's iterwalk) instead of a recursive walk: an element
+    # opens and closes a line when it is a block, its text is link text inside an <a>, and its
+    # tail belongs to its parent. A skipped (boilerplate) subtree keeps only its tail.
+    # Line breaks are NUL characters in one joined string (libxml2 text never holds NUL, and NUL
+    # is not white space), so white space is collapsed once for the whole subtree (as
+    # clean_text does), not once per line.
+    pieces: list[str] = []
+    append = pieces.append
+    linked_counts: list[int] = []  # per line: characters of link text
+    count_line = linked_counts.append
+    linked = 0
+    links = 0  # open <a> elements (their text and their children's tails are link text)
+    skipped = None  # the subtree just skipped: its end event comes next
+    breaks = BREAK_TAGS
+    walker = lxml.etree.iterwalk(node, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if tag.__class__ is not str:
+            tag = ""
+        if event == "start":
+            if skip_negative and tag and is_boilerplate_block(element):
+                walker.skip_subtree()
+                skipped = element
+                continue
+            if tag == "a":
+                links += 1
+            if tag in breaks:
+                append("\0")
+                count_line(linked)
+                linked = 0
+            text = element.text
+            if text and tag:
+                append(text)
+                if links:
+                    linked += len(clean_text(text))
+        else:
+            if skipped is element:
+                skipped = None
+            else:
+                if tag == "a":
+                    links -= 1
+                if tag in breaks:
+                    append("\0")
+                    count_line(linked)
+                    linked = 0
+            tail = element.tail
+            if tail:
+                append(tail)
+                if links:
+                    linked += len(clean_text(tail))
+    linked_counts.append(linked)
+    lines: list[Line] = []
+    for text, count in zip(
+        " ".join("".join(pieces).split()).split("\0"), linked_counts, strict=True
+    ):
+        text = text.strip()
+        if text:
+            lines.append(Line(text, min(count, len(text))))
+    return lines
+
+
 # ------------------------------------------------------------------------------ the pages
 def assert_walk_agrees(tree) -> None:
     walk = TreeWalk(tree)
@@ -95,8 +161,10 @@ def assert_walk_agrees(tree) -> None:
         assert walk.has_link(index) == (next(element.iter("a"), None) is not None)
         assert walk.is_boilerplate(index) == is_boilerplate_block(element)
         for skip in (False, True):
-            assert walk.lines(index, skip) == text_lines(element, skip), (element, skip)
-            assert walk.element_lines(element, skip) == text_lines(element, skip)
+            expected = reference_text_lines(element, skip)
+            assert walk.lines(index, skip) == expected, (element, skip)
+            assert walk.element_lines(element, skip) == expected
+            assert text_lines(element, skip) == expected  # the element's subtree walked alone
     found = densest_block(walk)
     expected = element_densest_block(tree)
     assert (None if found is None else walk.elements[found]) is expected
@@ -156,7 +224,7 @@ def test_link_text_inside_a_link_around_the_element_is_counted_from_the_element(
     # Inside the element no link is open: nothing counts as link text (its tail neither).
     assert (
         walk.lines(div)
-        == text_lines(tree.find(".//div"))
+        == reference_text_lines(tree.find(".//div"))
         == [Line("链接文字内", 0), Line("尾巴", 0)]
     )
     # From the page, the same text is link text.

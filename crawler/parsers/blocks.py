@@ -5,7 +5,7 @@ its text starts and ends among the page's text pieces, its parent and its own te
 record it finds the block holding the article (`densest_block`) and reads the printed lines of
 any element (`TreeWalk.lines`), without walking the tree again: the block search, the page's lines
 and the body's lines were three walks of the same tree, the largest cost of an extraction.
-`text_lines` reads an element that is not part of the walked tree (a copy) the same way.
+`text_lines` reads an element that is not part of a walked tree (a copy) by walking it alone.
 """
 
 from __future__ import annotations
@@ -134,67 +134,11 @@ class Line(NamedTuple):
 
 
 def text_lines(node: lxml.html.HtmlElement, skip_negative: bool = False) -> list[Line]:
-    """The printed lines of a subtree (a break at every block boundary and <br>), each with
-    the number of its characters that are link text."""
-    # One pass of start/end events (lxml's iterwalk) instead of a recursive walk: an element
-    # opens and closes a line when it is a block, its text is link text inside an <a>, and its
-    # tail belongs to its parent. A skipped (boilerplate) subtree keeps only its tail.
-    # Line breaks are NUL characters in one joined string (libxml2 text never holds NUL, and NUL
-    # is not white space), so white space is collapsed once for the whole subtree (as
-    # clean_text does), not once per line.
-    pieces: list[str] = []
-    append = pieces.append
-    linked_counts: list[int] = []  # per line: characters of link text
-    count_line = linked_counts.append
-    linked = 0
-    links = 0  # open <a> elements (their text and their children's tails are link text)
-    skipped = None  # the subtree just skipped: its end event comes next
-    breaks = BREAK_TAGS
-    walker = lxml.etree.iterwalk(node, events=("start", "end"))
-    for event, element in walker:
-        tag = element.tag
-        if tag.__class__ is not str:
-            tag = ""
-        if event == "start":
-            if skip_negative and tag and is_boilerplate_block(element):
-                walker.skip_subtree()
-                skipped = element
-                continue
-            if tag == "a":
-                links += 1
-            if tag in breaks:
-                append("\0")
-                count_line(linked)
-                linked = 0
-            text = element.text
-            if text and tag:
-                append(text)
-                if links:
-                    linked += len(clean_text(text))
-        else:
-            if skipped is element:
-                skipped = None
-            else:
-                if tag == "a":
-                    links -= 1
-                if tag in breaks:
-                    append("\0")
-                    count_line(linked)
-                    linked = 0
-            tail = element.tail
-            if tail:
-                append(tail)
-                if links:
-                    linked += len(clean_text(tail))
-    linked_counts.append(linked)
-    lines: list[Line] = []
-    for text, count in zip(
-        " ".join("".join(pieces).split()).split("\0"), linked_counts, strict=True
-    ):
-        text = text.strip()
-        if text:
-            lines.append(Line(text, min(count, len(text))))
-    return lines
+    """The printed lines of a subtree (a break at every block boundary and <br>, its tail
+    included), each with the number of its characters that are link text; boilerplate blocks
+    left out (their tails kept) when asked. For an element outside a walked tree (a copy):
+    its subtree is walked on its own."""
+    return TreeWalk(node).lines(0, skip_negative)
 
 
 def block_text(node: lxml.html.HtmlElement, skip_negative: bool = False) -> str:
@@ -244,7 +188,7 @@ class TreeWalk:
     """One pass over a parsed page, kept as flat lists indexed by element (document order).
 
     The page's text is a list of pieces (text, tails, and LINE_BREAK at every block boundary and
-    <br>), exactly as `text_lines` would collect them; every element knows the span of its
+    <br>); every element knows the span of its
     pieces (from its opening break to its closing break, and to the end of its tail), the span
     of its descendants among the elements, its parent, its own text (its text and its
     children's tails). An element's text_content() is its span's pieces
@@ -399,8 +343,8 @@ class TreeWalk:
 
     # ------------------------------------------------------------------ lines
     def lines(self, index: int, skip_negative: bool = False) -> list[Line]:
-        """= text_lines(elements[index], skip_negative): the printed lines of the element (its
-        tail included), leaving out boilerplate blocks (their tails kept) when asked."""
+        """The printed lines of the element (its tail included), leaving out boilerplate blocks
+        (their tails kept) when asked."""
         start = self.firsts[index]
         stop = self.lasts[index] + bool(self.elements[index].tail)  # the tail is one piece
         if not skip_negative:
@@ -418,8 +362,8 @@ class TreeWalk:
                     cursor = self.lasts[element]
                     skip_until = self.ends[element]
             spans.append((cursor, stop))
-        # Links around the element itself do not make its text link text (text_lines starts
-        # counting at the element).
+        # Links around the element itself do not make its text link text (the count starts at
+        # the element).
         base = 0
         parent = self.parents[index]
         while parent >= 0:

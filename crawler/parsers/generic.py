@@ -127,12 +127,8 @@ class GenericParser:
 
     @cached_property
     def page_lines(self) -> list[Line]:
-        walk = self.walk
-        # = text_lines(<body>, else the root): <body> is a child of the root.
-        body = next(
-            (i for i, tag in enumerate(walk.tags) if tag == "body" and walk.parents[i] == 0), 0
-        )
-        return walk.lines(body)
+        body = self.page.tree.find("body")
+        return self.walk.lines(0 if body is None else self.walk.position(body))
 
     @cached_property
     def page_text(self) -> str:
