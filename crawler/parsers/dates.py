@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from crawler.parsers.page import replace_present
 from crawler.parsers.patterns import (
     DATE_TIME_RE,
     URL_DATE_RE,
@@ -91,13 +92,8 @@ def match_to_time(
 
 
 def fold_fullwidth(text: str) -> str:
-    """`text.translate(FULLWIDTH_FOLD)`, faster: translate looks every character up in a dict,
-    while a replace per full-width character present is one C pass each (usually none or one)."""
-    if _FULLWIDTH_RE.search(text) is None:
-        return text
-    for char in set(_FULLWIDTH_RE.findall(text)):
-        text = text.replace(char, _FOLD_CHARS[char])
-    return text
+    """= `text.translate(FULLWIDTH_FOLD)`, faster (`replace_present`)."""
+    return replace_present(text, _FULLWIDTH_RE, _FOLD_CHARS)
 
 
 def find_times(text: str, now: datetime | None = None) -> list[tuple[int, PublishTime]]:
