@@ -75,18 +75,25 @@ _UTF8_BYTE_KINDS = bytes(
 )
 
 
+_ASCII_BYTES = bytes(range(0x80))
+
+
 def _mostly_utf8(sample: bytes) -> bool:
     """UTF-8 with some invalid byte runs: legacy bytes read as UTF-8 almost never form valid
     multi-byte sequences, so many valid ones and few failures mean UTF-8 with damage."""
-    kinds = sample.translate(_UTF8_BYTE_KINDS)  # one C pass; the counts below are C scans
-    high = len(sample) - kinds.count(b"a")
+    # The bytes above 0x7F as their kinds, ASCII left out: one C pass, and the scan below runs
+    # over the high bytes only (a page's markup is mostly ASCII).
+    kinds = sample.translate(_UTF8_BYTE_KINDS, _ASCII_BYTES)
+    high = len(kinds)
     if high < 40:
         return False  # good >= 20 is impossible
     # Quick refusals, exact. (1) Every multi-byte character starts with a lead byte C2-F4
     # followed by a continuation byte 80-BF, so characters <= pairs; a character holds at most
     # four bytes above 0x7F and an invalid run (one U+FFFD) at most three, so
-    # bad >= (high - 4 characters) / 3. Then bad <= good / 4 needs high <= 4.75 pairs. GB text
-    # has about 5.5 high bytes per such pair: refused from two C scans, nothing decoded.
+    # bad >= (high - 4 characters) / 3. Then bad <= good / 4 needs high <= 4.75 pairs. Pairs are
+    # counted with the ASCII left out, which can only add pairs (a lead and a continuation
+    # that ASCII kept apart): the refusal stays exact. GB text has about 5.3 high bytes per
+    # such pair: refused from one translate and one count, nothing decoded.
     if high > 4.75 * kinds.count(b"LC"):
         return False
     # (2) Every decoded character takes at least two bytes above 0x7F and every U+FFFD at
