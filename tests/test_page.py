@@ -1,15 +1,31 @@
 """`replace_present`: the same text as `str.translate` of its table, whether few or many kinds
-of the table's characters are present (the fingerprint's NFKD fold, the dates' width fold)."""
+of the table's characters are present (the fingerprint's NFKD fold, the dates' width fold).
+The fingerprint's code-point tables: the same characters as the regexes they replace, and the
+same fingerprint as the regex-based computation, on generated text and on every corpus body."""
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crawler.parsers import ParseError, extract
 from crawler.parsers.dates import _FOLD_CHARS, _FULLWIDTH_RE, FULLWIDTH_FOLD
 from crawler.parsers.page import (
+    _BMP,
     _NFKD_COMMON,
     _NFKD_COMMON_CHARS,
     _NFKD_COMMON_RE,
+    _NOT_ALNUM_RE,
+    _nfkd_common_present,
+    body_fingerprint,
+    keep_alphanumeric,
     replace_present,
 )
+from tests.corpus import evaluation_pages, fixture_pages
 
 
 def test_few_kinds_present_are_replaced_as_translate_would():
@@ -30,3 +46,65 @@ def test_many_kinds_present_are_translated():
 
 def test_text_without_any_is_returned_as_is():
     assert replace_present("plain 文字", _FULLWIDTH_RE, _FOLD_CHARS) == "plain 文字"
+
+
+# ------------------------------------------------------------------ fingerprint code-point tables
+def reference_fingerprint(body: str) -> str:
+    """The fingerprint as computed by regexes and translate (the oracle of the tables)."""
+    folded = body.translate(_NFKD_COMMON)
+    folded = unicodedata.normalize("NFKC", folded).lower()
+    folded = _NOT_ALNUM_RE.sub("", folded)
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def test_alphanumeric_table_agrees_with_the_regex_on_every_bmp_character():
+    every = "".join(map(chr, range(_BMP)))  # lone surrogates included
+    assert keep_alphanumeric(every) == _NOT_ALNUM_RE.sub("", every)
+    assert _nfkd_common_present(every) == set(_NFKD_COMMON_CHARS)
+
+
+def test_characters_beyond_the_bmp_are_judged_by_the_regex():
+    text = "𠀀𪚥字，😀 Ａ１_"  # CJK extension B (alphanumeric), an emoji (not)
+    assert keep_alphanumeric(text) == "𠀀𪚥字Ａ１"
+    assert _nfkd_common_present(text) == {"，", "Ａ", "１"}
+
+
+def test_text_without_any_fold_character_or_punctuation():
+    assert _nfkd_common_present("") == set()
+    assert keep_alphanumeric("") == ""
+    assert keep_alphanumeric("正文abc123") == "正文abc123"
+
+
+text_with_folds = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),
+        st.sampled_from(sorted(_NFKD_COMMON_CHARS)),
+        st.sampled_from("，。、“”！？《》（）——…\u3000\xa0 _-①⑩⑴⒈ＡＢ１２Ｓtraße"),
+    ),
+    max_size=200,
+)
+
+
+@given(text_with_folds)
+def test_fingerprint_agrees_with_the_regex_computation_on_generated_text(text):
+    assert _nfkd_common_present(text) == set(_NFKD_COMMON_RE.findall(text))
+    assert keep_alphanumeric(text) == _NOT_ALNUM_RE.sub("", text)
+    assert body_fingerprint(text) == reference_fingerprint(text)
+
+
+def _corpus_bodies() -> list[str]:
+    bodies = []
+    for url, body in fixture_pages() + evaluation_pages():
+        try:
+            bodies.append(extract(body, url)["body"] or "")
+        except ParseError:
+            continue
+    return bodies
+
+
+def test_fingerprint_agrees_with_the_regex_computation_on_every_corpus_body():
+    bodies = _corpus_bodies()
+    if len(bodies) < 20:
+        pytest.fail(f"only {len(bodies)} bodies: the fixture mirrors are missing")
+    for body in bodies:
+        assert body_fingerprint(body) == reference_fingerprint(body)
