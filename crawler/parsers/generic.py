@@ -528,7 +528,7 @@ class GenericParser:
                 marker = ident
             elif ident is not None:
                 marker = f"{marker}\0{ident}"  # NUL: no word across the two
-            if not any(word in marker for word in BREADCRUMB_MARKERS):
+            if not BREADCRUMB_MARKER_RE.search(marker):  # = any(word in marker …), one C call
                 continue
             trail = split_breadcrumb(node.text_content())
             if trail:
@@ -649,6 +649,7 @@ def split_keywords(text: str | None) -> list[str]:
 
 # Class or id substrings of a breadcrumb trail.
 BREADCRUMB_MARKERS = ("crumb", "position", "location")
+BREADCRUMB_MARKER_RE = re.compile("|".join(map(re.escape, BREADCRUMB_MARKERS)))
 BREADCRUMB_SPLIT_RE = re.compile(r"(?<!\s)\s*(?:>|＞|›|»|/|→|-&gt;|>>)\s*")  # linear: (?<!\s)
 BREADCRUMB_DROP = frozenset(
     {"首页", "当前位置", "您的位置", "正文", "网站首页", "主页", "返回首页", "当前位置:"}
@@ -664,11 +665,16 @@ def split_breadcrumb(text: str) -> list[str]:
 
 def clean_paragraphs(lines: list[str]) -> list[str]:
     kept: list[str] = []
+    # One scan of the whole text for the hints instead of one regex search per line.
+    lowered = "\n".join(lines).lower()
+    search_anywhere = any(hint in lowered for hint in P.BOILERPLATE_LINE_ANYWHERE_HINTS)
     for line in lines:
         line = clean_text(line)
         if not line:
             continue
-        if P.BOILERPLATE_LINE_START_RE.match(line) or P.BOILERPLATE_LINE_ANYWHERE_RE.search(line):
+        if P.BOILERPLATE_LINE_START_RE.match(line) or (
+            search_anywhere and P.BOILERPLATE_LINE_ANYWHERE_RE.search(line)
+        ):
             continue
         kept.append(line)
     return kept

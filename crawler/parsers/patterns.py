@@ -314,3 +314,7 @@ BOILERPLATE_LINE_START_RE = _alternation(
 BOILERPLATE_LINE_ANYWHERE_RE = _alternation(
     tuple(p for p in BOILERPLATE_LINE_RES if not p.pattern.startswith("^")), anchored=False
 )
+# What text must hold, once lower-cased, for BOILERPLATE_LINE_ANYWHERE_RE to find anything in
+# it ("pyr": of "Copyright", whose p, y and r match only themselves and their capitals): lines
+# without any are not searched.
+BOILERPLATE_LINE_ANYWHERE_HINTS = ("版权所有", "©", "未经授权", "pyr")
