@@ -666,8 +666,8 @@ def split_breadcrumb(text: str) -> list[str]:
 def clean_paragraphs(lines: list[str]) -> list[str]:
     kept: list[str] = []
     # One scan of the whole text for the hints instead of one regex search per line.
-    lowered = "\n".join(lines).lower()
-    search_anywhere = any(hint in lowered for hint in P.BOILERPLATE_LINE_ANYWHERE_HINTS)
+    joined = "\n".join(lines)
+    search_anywhere = any(hint in joined for hint in P.BOILERPLATE_LINE_ANYWHERE_HINTS)
     for line in lines:
         line = clean_text(line)
         if not line:

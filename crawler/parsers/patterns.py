@@ -7,6 +7,7 @@ backtrack for long.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # ---------------------------------------------------------------------------- decoding
@@ -314,7 +315,12 @@ BOILERPLATE_LINE_START_RE = _alternation(
 BOILERPLATE_LINE_ANYWHERE_RE = _alternation(
     tuple(p for p in BOILERPLATE_LINE_RES if not p.pattern.startswith("^")), anchored=False
 )
-# What text must hold, once lower-cased, for BOILERPLATE_LINE_ANYWHERE_RE to find anything in
-# it ("pyr": of "Copyright", whose p, y and r match only themselves and their capitals): lines
-# without any are not searched.
-BOILERPLATE_LINE_ANYWHERE_HINTS = ("版权所有", "©", "未经授权", "pyr")
+# What text must hold for BOILERPLATE_LINE_ANYWHERE_RE to find anything in it: lines without
+# any are not searched. "pyr" of "Copyright" in every case (p, y and r match only themselves and
+# their capitals), spelled out: lower-casing a whole body costs more than eight scans.
+BOILERPLATE_LINE_ANYWHERE_HINTS = (
+    "版权所有",
+    "©",
+    "未经授权",
+    *("".join(letters) for letters in itertools.product("pP", "yY", "rR")),
+)
