@@ -216,6 +216,143 @@ def compiled_xpath(query: str) -> lxml.etree.XPath | None:
     return compiled
 
 
+# ------------------------------------------------------------------ selector prefilter
+# A selector whose steps ask for a class or id holding some text (`contains(@class,'x')`,
+# `@id='x'`, the `concat(' ', normalize-space(@class), ' ')` word test) can match only on a page
+# where some class or id value holds that text. Looking the texts up in the page's class and id
+# values (gathered once, in C) skips most of a site's selectors, those of its other templates,
+# without evaluating them over the whole tree.
+_QUOTED = r"(?:'[^']+'|\"[^\"]+\")"
+_ATTRIBUTE_LITERAL_RES = (
+    re.compile(rf"contains\(\s*@(?:class|id)\s*,\s*(?P<literal>{_QUOTED})\s*\)"),
+    re.compile(rf"@(?:class|id)\s*=\s*(?P<literal>{_QUOTED})"),
+    re.compile(
+        r"contains\(\s*concat\(\s*(?:' '|\" \")\s*,\s*normalize-space\(\s*@(?:class|id)\s*\)"
+        r"\s*,\s*(?:' '|\" \")\s*\)\s*,\s*(?P<literal>' [^' ]+ '|\" [^\" ]+ \")\s*\)"
+    ),
+)
+# A location path, once its predicates are taken out: steps, axes, name tests, node tests.
+_LOCATION_PATH_RE = re.compile(r"\.?/[\w\-.:*@/()]*")
+_OR_RE = re.compile(r"\bor\b")
+_CLASS_AND_ID_XPATH = lxml.etree.XPath(
+    "/descendant-or-self::*/@class | /descendant-or-self::*/@id", smart_strings=False
+)
+
+
+def _masked(text: str) -> str:
+    """`text` with every character inside quotes, brackets or parentheses (the delimiters
+    included) replaced by NUL: what is left is the text's top level."""
+    masked = []
+    depth = 0
+    quote = ""
+    for char in text:
+        if quote:
+            quote = "" if char == quote else quote
+            masked.append("\0")
+            continue
+        if char in "'\"":
+            quote = char
+        elif char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        elif depth == 0:
+            masked.append(char)
+            continue
+        masked.append("\0")
+    return "".join(masked)
+
+
+def _split_top_level(text: str, separator: str) -> list[str]:
+    """`text` split at `separator` where it stands outside quotes, brackets and parentheses."""
+    masked = _masked(text)
+    parts = []
+    start = 0
+    position = masked.find(separator)
+    while position >= 0:
+        parts.append(text[start:position])
+        start = position + len(separator)
+        position = masked.find(separator, start)
+    parts.append(text[start:])
+    return parts
+
+
+def _predicates(text: str) -> tuple[str, list[str]]:
+    """(the text without its top-level predicates, the predicates' contents)."""
+    outside: list[str] = []
+    predicates: list[str] = []
+    depth = 0
+    quote = ""
+    start = 0
+    for position, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            if depth == 0:
+                start = position + 1
+            depth += 1
+            continue
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                predicates.append(text[start:position])
+                continue
+        if depth == 0:
+            outside.append(char)
+    return "".join(outside), predicates
+
+
+def _attribute_literal(atom: str) -> str | None:
+    """The class/id text an atom of a predicate asks for (quotes and word spaces off)."""
+    for pattern in _ATTRIBUTE_LITERAL_RES:
+        match = pattern.fullmatch(atom.strip())
+        if match:
+            return match["literal"][1:-1].strip(" ")
+    return None
+
+
+def selector_requirements(query: str) -> tuple[tuple[str, ...], ...]:
+    """Groups of texts such that the query can select something only when, for every group,
+    one of its texts is in some class or id value of the page. Empty when nothing is known: a
+    query that is not a plain location path (a union, a function of a path, a comparison), and
+    any predicate that is not a conjunction, or a disjunction, of class and id tests."""
+    path, predicates = _predicates(query)
+    if not _LOCATION_PATH_RE.fullmatch(path):
+        return ()
+    groups: list[tuple[str, ...]] = []
+    for predicate in predicates:
+        alternatives = _split_top_level(predicate, " or ")
+        if len(alternatives) > 1:
+            literals = [_attribute_literal(alternative) for alternative in alternatives]
+            if all(literals):
+                groups.append(tuple(literal for literal in literals if literal))
+            continue
+        if _OR_RE.search(_masked(predicate)):
+            continue  # an `or` not spelled " or ": leave the predicate alone
+        for atom in _split_top_level(predicate, " and "):
+            literal = _attribute_literal(atom)
+            if literal:
+                groups.append((literal,))
+    return tuple(groups)
+
+
+_REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+
+def cached_selector_requirements(query: str) -> tuple[tuple[str, ...], ...]:
+    try:
+        return _REQUIREMENTS[query]
+    except KeyError:
+        pass
+    found = selector_requirements(query)
+    if len(_REQUIREMENTS) < 4096:
+        _REQUIREMENTS[query] = found
+    return found
+
+
 @dataclass
 class Page:
     """Bytes and URL in; the decoded text and the parsed tree out."""
@@ -262,10 +399,20 @@ class Page:
         _ = self.tree
         return list(getattr(self, "_json_ld", []))
 
+    @cached_property
+    def class_and_id_text(self) -> str:
+        """Every class and id value of the page, one per line (`selector_requirements`)."""
+        return "\n".join(_CLASS_AND_ID_XPATH(self.tree))
+
     def xpath(self, query: str) -> list:
         compiled = compiled_xpath(query)
         if compiled is None:
             return []
+        requirements = cached_selector_requirements(query)
+        if requirements:
+            values = self.class_and_id_text
+            if not all(any(text in values for text in group) for group in requirements):
+                return []  # no element has the class or id the query asks for
         try:
             return compiled(self.tree)
         except lxml.etree.XPathError:
