@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -50,14 +51,20 @@ HOSTS = ("news.hnr.cn", "www.hnr.cn", "finance.hnr.cn")
 # Templates whose pages are one page each (the TRS gallery is a two-page article).
 SKIP_TEMPLATES = ("t20170518_2984512",)
 LINK_RE = re.compile(r"https?://[^\s\"'<>]+")
-SENTENCES = (
-    "记者在现场看到，工作人员正有序引导群众办理相关业务。",
-    "据了解，该项目总投资约{n}亿元，预计年底前全面完工。",
-    "市民王女士告诉记者，这样的变化让大家的生活更方便了。",
-    "相关负责人表示，下一步将继续加大投入力度，确保各项措施落实到位。",
-    "截至目前，全市已累计完成{n}个重点项目建设任务。",
-    "业内人士认为，这一举措对于推动高质量发展具有重要意义。",
+# The words of the generated body text: every article's paragraphs are its own (seeded by its
+# index), so that the articles are distinct stories as in a real crawl, not near-copies of the
+# templates that the duplicates pipeline would flag as republished.
+_WORD_LIST = (
+    "记者 现场 工作人员 群众 业务 项目 投资 年底 完工 市民 生活 变化 负责人 投入 措施 全市 "
+    "重点 建设 任务 业内 人士 发展 意义 郑州 洛阳 开封 南阳 平顶山 新乡 许昌 农业 春耕 小麦 "
+    "种植 企业 产业 园区 就业 岗位 学校 学生 教育 医院 医疗 服务 社区 居民 道路 交通 地铁 "
+    "公交 环境 治理 河道 绿化 文化 旅游 景区 游客 活动 比赛 志愿者 政府 部门 政策 资金 补贴 "
+    "科技 创新 数字 经济 消费 市场 价格 销售 增长 同比 上半年 下一步 据了解 截至目前 "
+    "据介绍 相关 持续 推进 落实 提升 保障 安全 质量 效率"
 )
+WORDS = tuple(_WORD_LIST.split())
+# A paragraph's opening up to its credits' closing parenthesis: "映象网讯（记者 张三）".
+OPENING_RE = re.compile(r"^[^（(]{0,20}[（(][^）)]{1,40}[）)]")
 
 
 # ------------------------------------------------------------------------------ the mirror
@@ -68,7 +75,7 @@ class Template:
     encoding: str
     content_type: str
     title: str
-    paragraph: str  # a body paragraph printed verbatim in the page, varied per copy
+    paragraphs: tuple[str, ...]  # the body paragraphs printed verbatim, rewritten per copy
     era: str
 
 
@@ -100,10 +107,8 @@ def load_templates() -> list[Template]:
         body = (FIXTURE_SITE / page["file"]).read_bytes()
         text, encoding = decode_html(body, None)
         record = extract(body, page["url"])
-        lines = sorted(
-            (line for line in record["body"].split("\n") if len(line) >= 20 and line in text),
-            key=len,
-            reverse=True,
+        lines = tuple(
+            line for line in record["body"].split("\n") if len(line) >= 30 and line in text
         )
         if not record["title"] or record["title"] not in text or not lines:
             continue
@@ -114,15 +119,29 @@ def load_templates() -> list[Template]:
                 encoding=encoding,
                 content_type=page.get("content_type") or "text/html; charset=utf-8",
                 title=record["title"],
-                paragraph=lines[0],
+                paragraphs=lines,
                 era=page.get("template") or "",
             )
         )
     return templates
 
 
+def generated_text(words: random.Random, length: int) -> str:
+    """About `length` characters of sentences of WORDS, numbers and punctuation."""
+    parts: list[str] = []
+    size = 0
+    while size < length:
+        clause = "".join(words.choice(WORDS) for _ in range(words.randint(2, 5)))
+        if words.random() < 0.3:
+            clause += f"{words.randint(2, 9999)}{words.choice('个万亿人家项吨')}"
+        clause += words.choice("，，，。")
+        parts.append(clause)
+        size += len(clause)
+    return "".join(parts)[:length].rstrip("，") + "。"
+
+
 def article_page(template: Template, index: int, urls: list[str], site) -> bytes:
-    """The index-th article: the template with a new headline, a varied paragraph and its
+    """The index-th article: the template with a new headline, its own body paragraphs and its
     links to fixture articles pointing at other generated articles."""
     count = len(urls)
     own = template.url
@@ -136,9 +155,13 @@ def article_page(template: Template, index: int, urls: list[str], site) -> bytes
             return url
         return urls[(index + next(step) * 7) % count]
 
-    sentence = SENTENCES[index % len(SENTENCES)].format(n=index % 97 + 3)
     text = template.text.replace(template.title, f"{template.title}（{index}）")
-    text = text.replace(template.paragraph, f"{template.paragraph}第{index}号稿件：{sentence}")
+    words = random.Random(index)
+    for paragraph in template.paragraphs:
+        # Its opening kept (the dateline and its credits), the rest written anew, as long.
+        cut = OPENING_RE.match(paragraph)
+        kept = cut.group(0) if cut else paragraph[:12]
+        text = text.replace(paragraph, kept + generated_text(words, len(paragraph) - len(kept)))
     text = LINK_RE.sub(relink, text)
     return text.encode(template.encoding, errors="xmlcharrefreplace")
 
