@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,87 @@ def test_parse_error_keeps_its_reason_across_processes(processes: int) -> None:
 
 def test_default_leaves_one_core_to_the_crawl() -> None:
     assert 0 <= default_processes() <= 4
+
+
+def _die(body: bytes, url: str, http_charset: str | None, budget: float) -> None:
+    """A page that kills its worker, as a crash inside a C library would."""
+    os._exit(3)
+
+
+def test_a_dead_worker_loses_only_its_page_and_is_replaced() -> None:
+    pool = ExtractionPool(processes=1, budget=10)
+    (body, url), *_ = _articles()
+
+    async def run() -> tuple:
+        first = await pool.extract(body, url, None)
+        worker = pool._workers[0].process.pid
+        with pytest.raises(ParseError) as caught:
+            await pool._run(_die, body, url, None)
+        after = await pool.extract(body, url, None)
+        return first, worker, caught.value.reason, after, pool._workers[0].process.pid
+
+    try:
+        first, worker, reason, after, replacement = asyncio.run(run())
+    finally:
+        pool.close()
+    assert reason == "parser crashed"
+    assert after == first
+    assert replacement != worker
+
+
+def test_pages_are_shared_among_workers_and_come_back_to_their_callers() -> None:
+    pool = ExtractionPool(processes=2, budget=10)
+    pages = _articles() * 3
+
+    async def run() -> list:
+        return await asyncio.gather(*(pool.extract(body, url, None) for body, url in pages))
+
+    try:
+        results = asyncio.run(run())
+        workers = {worker.process.pid for worker in pool._workers}
+    finally:
+        pool.close()
+    assert len(workers) == 2
+    assert results == [extract_with_budget(body, url, None, 10) for body, url in pages]
+
+
+def test_a_page_cancelled_while_waiting_is_never_sent() -> None:
+    pool = ExtractionPool(processes=1, budget=10)
+    (body, url), *_ = _articles()
+
+    async def run() -> tuple:
+        first = asyncio.ensure_future(pool.extract(body, url, None))
+        second = asyncio.ensure_future(pool.extract(body, url, None))
+        await asyncio.sleep(0)  # both submitted: the first is held, the second waits
+        second.cancel()
+        result = await first
+        return result, await pool.extract(body, url, None), second.cancelled()
+
+    try:
+        result, again, cancelled = asyncio.run(run())
+    finally:
+        pool.close()
+    assert cancelled
+    assert result == again
+
+
+def test_the_page_waiting_behind_a_crash_is_extracted_by_the_new_worker() -> None:
+    pool = ExtractionPool(processes=1, budget=10)
+    (body, url), *_ = _articles()
+
+    async def run() -> tuple:
+        warm = await pool.extract(body, url, None)
+        crash = asyncio.ensure_future(pool._run(_die, body, url, None))
+        behind = asyncio.ensure_future(pool.extract(body, url, None))
+        await asyncio.sleep(0)
+        held = len(pool._workers[0].holding)  # both in the worker's pipe
+        with pytest.raises(ParseError):
+            await crash
+        return warm, held, await behind
+
+    try:
+        warm, held, behind = asyncio.run(run())
+    finally:
+        pool.close()
+    assert held == 2
+    assert behind == warm
