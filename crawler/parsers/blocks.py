@@ -428,6 +428,9 @@ def densest_block(walk: TreeWalk) -> int | None:
             own = clean_text(walk.text_content(index))
             length: int | None = len(own)  # the length link_density would measure again
         else:
+            # Cleaning only shortens a text: a block whose raw own text is short is short.
+            if sum(map(len, own_pieces)) < 20:
+                continue
             own = clean_text("".join(own_pieces))
             length = None
         # Short blocks first: most are, and the class test is dearer (either one skips).
