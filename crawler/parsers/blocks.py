@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from functools import cached_property
-from itertools import compress, repeat
 from typing import NamedTuple
 
 import lxml.etree
@@ -344,12 +342,6 @@ class TreeWalk:
         return False
 
     # ------------------------------------------------------------------ lines
-    @cached_property
-    def linked_lengths(self) -> list[int]:
-        """The cleaned length of each linked piece (what it adds to its line's link text)."""
-        pieces = self.pieces
-        return [len(clean_text(pieces[position])) for position in self.linked_positions]
-
     def lines(self, index: int, skip_negative: bool = False) -> list[Line]:
         """The printed lines of the element (its tail included), leaving out boilerplate blocks
         (their tails kept) when asked."""
@@ -391,29 +383,26 @@ class TreeWalk:
         # Per line, the characters of its link text: each linked piece counts on the line that
         # the breaks before it open.
         linked_positions = self.linked_positions
-        linked_lengths = self.linked_lengths
         linked_counts = [0] * (len(kept_breaks) + 1)
-        linked_lines: set[int] = set()
         for first, last in spans:
             for linked in range(
                 bisect_left(linked_positions, first), bisect_left(linked_positions, last)
             ):
                 if linked_depths[linked] > base:
-                    line = bisect_right(kept_breaks, linked_positions[linked])
-                    linked_counts[line] += linked_lengths[linked]
-                    linked_lines.add(line)
+                    position = linked_positions[linked]
+                    linked_counts[bisect_right(kept_breaks, position)] += len(
+                        clean_text(pieces[position])
+                    )
         # White space collapsed, then taken off around the breaks: every line stripped, in
         # two C passes over the text instead of a strip per line.
         text = " ".join("".join(kept).split())
         texts = text.replace(" " + LINE_BREAK, LINE_BREAK).replace(LINE_BREAK + " ", LINE_BREAK)
-        parts = texts.split(LINE_BREAK)
-        for line in linked_lines:  # no line has more link text than text
-            if linked_counts[line] > len(parts[line]):
-                linked_counts[line] = len(parts[line])
-        # The non-empty lines as Line(text, linked), made in C: tuple.__new__ of each
-        # (text, count) pair that zip makes, without NamedTuple's Python-level __new__.
-        pairs = compress(zip(parts, linked_counts, strict=True), parts)
-        return list(map(tuple.__new__, repeat(Line), pairs))
+        make = tuple.__new__  # = Line(text, linked) without NamedTuple's Python-level __new__
+        return [
+            make(Line, (text, count if count < len(text) else len(text)))
+            for text, count in zip(texts.split(LINE_BREAK), linked_counts, strict=True)
+            if text
+        ]
 
     def element_lines(
         self, element: lxml.html.HtmlElement, skip_negative: bool = False
