@@ -131,8 +131,13 @@ class GenericParser:
         return self.walk.lines(0 if body is None else self.walk.position(body))
 
     @cached_property
+    def page_texts(self) -> list[str]:
+        """The text of each of `page_lines`."""
+        return [line[0] for line in self.page_lines]  # [0]: .text, by index (cheaper)
+
+    @cached_property
     def page_text(self) -> str:
-        return "\n".join(line.text for line in self.page_lines)
+        return "\n".join(self.page_texts)
 
     @cached_property
     def site_names(self) -> set[str]:
@@ -149,7 +154,7 @@ class GenericParser:
         paragraphs = self.paragraphs
         if not paragraphs:
             return None
-        texts = [line.text for line in self.page_lines]
+        texts = self.page_texts
         # Anchor on the first sentence of prose (a headline may be printed more than once),
         # then step back to the body's first line and forward to its last.
         prose = next((p for p in paragraphs if is_prose(p)), paragraphs[0])
@@ -173,10 +178,10 @@ class GenericParser:
         span = self.body_span
         stop = span[0] + 1 if span else len(self.page_lines)
         found = None
-        for index, line in enumerate(self.page_lines[:stop]):
-            if line.text == title or (
-                len(title) >= 6 and title in line.text and len(line.text) < 2 * len(title) + 10
-            ):
+        contained = len(title) >= 6  # a longer headline may be printed inside a longer line
+        longest = 2 * len(title) + 10
+        for index, text in enumerate(self.page_texts[:stop]):
+            if text == title or (contained and title in text and len(text) < longest):
                 found = index
         return found
 
