@@ -219,32 +219,38 @@ class TreeWalk:
         # root, with children that never all close): no emptiness test per step.
         open_elements: list[int] = [-1]
         unclosed_children: list[int] = [count + 1]  # per open element
+        open_owns: list[list[str] | None] = [None]  # per open element: its own text, if scored
         add_piece, add_break = pieces.append, break_positions.append
+        size = 0  # = len(pieces), counted rather than asked for at every step
         links = 0
         breaks = BREAK_TAGS
         scored = SCORED_TAGS
         for index, element in enumerate(elements):
             tag = tags[index]
             parents[index] = open_elements[-1]
-            firsts[index] = len(pieces)
+            firsts[index] = size
             if tag == "a":
                 links += 1
                 anchors.append(index)
             if tag in breaks:
-                add_break(len(pieces))
+                add_break(size)
                 add_piece(LINE_BREAK)
+                size += 1
             text = element.text
             if text:
                 if links:
-                    linked_positions.append(len(pieces))
+                    linked_positions.append(size)
                     linked_depths.append(links)
                 add_piece(text)
+                size += 1
+            own = None
             if tag in scored:
-                owns[index] = [text] if text else []
+                own = owns[index] = [text] if text else []
             children = len(element)
             if children:
                 open_elements.append(index)
                 unclosed_children.append(children)
+                open_owns.append(own)
                 continue
             closed = index
             while True:
@@ -252,24 +258,27 @@ class TreeWalk:
                 if tag == "a":
                     links -= 1
                 if tag in breaks:
-                    add_break(len(pieces))
+                    add_break(size)
                     add_piece(LINE_BREAK)
-                lasts[closed] = len(pieces)
+                    size += 1
+                lasts[closed] = size
                 ends[closed] = index + 1
                 tail = elements[closed].tail
                 if tail:
                     if links:
-                        linked_positions.append(len(pieces))
+                        linked_positions.append(size)
                         linked_depths.append(links)
                     add_piece(tail)
-                    own = owns.get(parents[closed])
-                    if own is not None:
-                        own.append(tail)
+                    size += 1
+                    parent_own = open_owns[-1]  # the parent is the innermost open element
+                    if parent_own is not None:
+                        parent_own.append(tail)
                 unclosed_children[-1] -= 1
                 if unclosed_children[-1]:
                     break
                 closed = open_elements.pop()  # its last child is closed: close it
                 unclosed_children.pop()
+                open_owns.pop()
         if len(open_elements) > 1:  # len() counted children that are not elements
             raise ValueError("TreeWalk needs a tree without comments or processing instructions")
         self.pieces = pieces
