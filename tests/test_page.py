@@ -20,6 +20,7 @@ from crawler.parsers.page import (
     _NFKD_COMMON_CHARS,
     _NFKD_COMMON_RE,
     _NOT_ALNUM_RE,
+    Page,
     _nfkd_common_present,
     body_fingerprint,
     keep_alphanumeric,
@@ -108,3 +109,28 @@ def test_fingerprint_agrees_with_the_regex_computation_on_every_corpus_body():
         pytest.fail(f"only {len(bodies)} bodies: the fixture mirrors are missing")
     for body in bodies:
         assert body_fingerprint(body) == reference_fingerprint(body)
+
+
+# ------------------------------------------------------------------ what is not a page
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "empty page"),
+        (b" \t\r\n\x0b\x0c", "empty page"),  # bytes.strip()'s white space, and nothing else
+        (b"\n\n%PDF-1.4 ...", "not html"),
+        (b"  \x89PNG\r\n\x1a\n", "not html"),
+        (b"\x00\x01\x02binary" * 10, "not html"),
+    ],
+)
+def test_bytes_that_are_not_a_page_are_refused_with_their_reason(body, reason):
+    with pytest.raises(ParseError) as caught:
+        Page(body, "http://example.com/a")
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\n\n  <html><body><p>text</p></body></html>\n", b"\xa0<p>x</p>", b"\x00<p>x</p>"],
+)
+def test_pages_after_white_space_or_with_a_stray_nul_are_read(body):
+    assert Page(body, "http://example.com/a").tree is not None

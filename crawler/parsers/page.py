@@ -41,6 +41,8 @@ DROP_TAGS = (
     "svg",
     "canvas",
 )
+# bytes.strip()'s white space: ASCII space, \t, \n, \r, \v, \f.
+_LEADING_SPACE_RE = re.compile(rb"[ \t\n\r\x0b\x0c]*")
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 WS_RE = re.compile(r"[\s\u3000\xa0]+")
 # `\w` is str.isalnum() plus "_" (Python's definition), so this drops what isalnum() refuses.
@@ -364,12 +366,12 @@ class Page:
     text: str = field(init=False)
 
     def __post_init__(self) -> None:
-        stripped = self.body.strip()
-        if not stripped:
+        # Where the content starts, past leading white space (no stripped copy of the body).
+        start = _LEADING_SPACE_RE.match(self.body).end()
+        if start == len(self.body):
             raise ParseError("empty page", "the response has no content")
-        if stripped.startswith(BINARY_MAGIC) or (
-            b"\x00" in stripped[:512] and b"<" not in stripped[:512]
-        ):
+        head = self.body[start : start + 512]
+        if head.startswith(BINARY_MAGIC) or (b"\x00" in head and b"<" not in head):
             raise ParseError("not html", "the response is binary content")
         self.text, self.encoding = decode_html(self.body, self.http_charset)
 
