@@ -149,7 +149,7 @@ class ExtractionPool:
     Worker processes, each on a pipe that the event loop watches: a page is pickled straight
     into a free worker's pipe, and its result read when the pipe turns readable, with no helper
     thread in the crawl process (a `ProcessPoolExecutor` hands every page through a queue
-    feeder thread and a manager thread: about twice the crawl process's CPU per page)."""
+    feeder thread and a manager thread: about twice the hand-off's CPU in the crawl process)."""
 
     def __init__(self, processes: int, budget: float) -> None:
         self.processes = processes
