@@ -222,6 +222,8 @@ class TreeWalk:
         open_owns: list[list[str] | None] = [None]  # per open element: its own text, if scored
         add_piece, add_break = pieces.append, break_positions.append
         size = 0  # = len(pieces), counted rather than asked for at every step
+        # A text and a tail are added by the same few lines, twice, on purpose: a function call
+        # per piece would cost a large share of the walk.
         links = 0
         breaks = BREAK_TAGS
         scored = SCORED_TAGS
