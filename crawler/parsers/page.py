@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -242,22 +242,26 @@ _CLASS_AND_ID_XPATH = lxml.etree.XPath(
 
 
 def _masked(text: str) -> str:
-    """`text` with every character inside quotes, brackets or parentheses (the delimiters
-    included) replaced by NUL: what is left is the text's top level."""
+    """`text` with every character inside quotes, brackets or parentheses replaced by NUL (the
+    top-level delimiters themselves kept): what is left is the text's top level."""
     masked = []
     depth = 0
     quote = ""
     for char in text:
         if quote:
             quote = "" if char == quote else quote
-            masked.append("\0")
-            continue
-        if char in "'\"":
+        elif char in "'\"":
             quote = char
         elif char in "[(":
             depth += 1
+            if depth == 1:
+                masked.append(char)
+                continue
         elif char in "])":
             depth -= 1
+            if depth == 0:
+                masked.append(char)
+                continue
         elif depth == 0:
             masked.append(char)
             continue
@@ -280,30 +284,22 @@ def _split_top_level(text: str, separator: str) -> list[str]:
 
 
 def _predicates(text: str) -> tuple[str, list[str]]:
-    """(the text without its top-level predicates, the predicates' contents)."""
+    """(the text's top level without its predicates, inner text masked; the predicates'
+    contents)."""
+    masked = _masked(text)
     outside: list[str] = []
     predicates: list[str] = []
-    depth = 0
-    quote = ""
-    start = 0
-    for position, char in enumerate(text):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
-            if depth == 0:
-                start = position + 1
-            depth += 1
-            continue
-        elif char == "]":
-            depth -= 1
-            if depth == 0:
-                predicates.append(text[start:position])
-                continue
-        if depth == 0:
-            outside.append(char)
+    position = 0
+    opening = masked.find("[")
+    while opening >= 0:
+        closing = masked.find("]", opening)  # the brackets inside are masked
+        if closing < 0:
+            break  # unbalanced: left in the path, which then is not a plain location path
+        outside.append(masked[position:opening])
+        predicates.append(text[opening + 1 : closing])
+        position = closing + 1
+        opening = masked.find("[", position)
+    outside.append(masked[position:])
     return "".join(outside), predicates
 
 
@@ -316,6 +312,7 @@ def _attribute_literal(atom: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # selectors are data, asked about on every page
 def selector_requirements(query: str) -> tuple[tuple[str, ...], ...]:
     """Groups of texts such that the query can select something only when, for every group,
     one of its texts is in some class or id value of the page. Empty when nothing is known: a
@@ -339,20 +336,6 @@ def selector_requirements(query: str) -> tuple[tuple[str, ...], ...]:
             if literal:
                 groups.append((literal,))
     return tuple(groups)
-
-
-_REQUIREMENTS: dict[str, tuple[tuple[str, ...], ...]] = {}
-
-
-def cached_selector_requirements(query: str) -> tuple[tuple[str, ...], ...]:
-    try:
-        return _REQUIREMENTS[query]
-    except KeyError:
-        pass
-    found = selector_requirements(query)
-    if len(_REQUIREMENTS) < 4096:
-        _REQUIREMENTS[query] = found
-    return found
 
 
 @dataclass
@@ -410,7 +393,7 @@ class Page:
         compiled = compiled_xpath(query)
         if compiled is None:
             return []
-        requirements = cached_selector_requirements(query)
+        requirements = selector_requirements(query)
         if requirements:
             values = self.class_and_id_text
             if not all(any(text in values for text in group) for group in requirements):
