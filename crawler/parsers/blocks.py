@@ -19,6 +19,11 @@ import lxml.html
 
 from crawler.parsers.page import clean_text
 
+try:  # built from crawler/parsers/_walk.pyx by the install; without a compiler, Python's pass
+    from crawler.parsers._walk import walk as _compiled_walk
+except ImportError:
+    _compiled_walk = None
+
 BLOCK_TAGS = frozenset(
     [
         "p",
@@ -184,6 +189,135 @@ def link_density(element: lxml.html.HtmlElement, length: int | None = None) -> f
 LINE_BREAK = "\0"  # libxml2 text never holds NUL, and NUL is not white space
 
 
+WalkLists = tuple[
+    list[lxml.html.HtmlElement],  # elements
+    list[str],  # tags
+    list[int],  # parents
+    list[int],  # firsts
+    list[int],  # lasts
+    list[int],  # ends
+    list[str],  # pieces
+    list[int],  # break_positions
+    list[int],  # linked_positions
+    list[int],  # linked_depths
+    dict[int, list[str]],  # owns
+    list[int],  # anchors
+]
+
+
+def walk_in_python(root: lxml.html.HtmlElement) -> WalkLists:
+    """TreeWalk's lists, read through lxml's Python API: the reference for the compiled pass
+    (crawler/parsers/_walk.pyx) and the fallback when it is not built."""
+    # The elements in document order, listed in C first, so that the lists indexed by
+    # element are made once and the walk only fills them in. The tree has no comments and
+    # no processing instructions (Page removes them): every child is an element.
+    elements: list[lxml.html.HtmlElement] = list(root.iter(lxml.etree.Element))
+    count = len(elements)
+    tags: list[str] = [element.tag for element in elements]
+    parents = [-1] * count
+    firsts = [0] * count  # first piece: the opening break, else the text
+    lasts = [0] * count  # after the closing break, before the tail
+    ends = [0] * count  # the element after the last descendant
+    pieces: list[str] = []
+    break_positions: list[int] = []  # the pieces that are LINE_BREAK
+    linked_positions: list[int] = []  # the pieces of text inside an <a>
+    linked_depths: list[int] = []  # and the number of <a> open around each
+    # Own text (text and children's tails) of the SCORED_TAGS elements, in document order.
+    owns: dict[int, list[str]] = {}
+    anchors: list[int] = []  # the <a> elements
+    # One step per element in document order, not iterwalk's two events: an element is
+    # closed (closing break, tail) when it has no children, or when its last child closes.
+    # Elements whose children are not all closed, under a sentinel (-1, the parent of the
+    # root, with children that never all close): no emptiness test per step.
+    open_elements: list[int] = [-1]
+    unclosed_children: list[int] = [count + 1]  # per open element
+    open_owns: list[list[str] | None] = [None]  # per open element: its own text, if scored
+    add_piece, add_break = pieces.append, break_positions.append
+    size = 0  # = len(pieces), counted rather than asked for at every step
+    # A text and a tail are added by the same few lines, twice, on purpose: a function call
+    # per piece would cost a large share of the walk.
+    links = 0
+    breaks = BREAK_TAGS
+    scored = SCORED_TAGS
+    for index, element in enumerate(elements):
+        tag = tags[index]
+        parents[index] = open_elements[-1]
+        firsts[index] = size
+        if tag == "a":
+            links += 1
+            anchors.append(index)
+        if tag in breaks:
+            add_break(size)
+            add_piece(LINE_BREAK)
+            size += 1
+        text = element.text
+        if text:
+            if links:
+                linked_positions.append(size)
+                linked_depths.append(links)
+            add_piece(text)
+            size += 1
+        own = None
+        if tag in scored:
+            own = owns[index] = [text] if text else []
+        children = len(element)
+        if children:
+            open_elements.append(index)
+            unclosed_children.append(children)
+            open_owns.append(own)
+            continue
+        closed = index
+        while True:
+            tag = tags[closed]
+            if tag == "a":
+                links -= 1
+            if tag in breaks:
+                add_break(size)
+                add_piece(LINE_BREAK)
+                size += 1
+            lasts[closed] = size
+            ends[closed] = index + 1
+            tail = elements[closed].tail
+            if tail:
+                if links:
+                    linked_positions.append(size)
+                    linked_depths.append(links)
+                add_piece(tail)
+                size += 1
+                parent_own = open_owns[-1]  # the parent is the innermost open element
+                if parent_own is not None:
+                    parent_own.append(tail)
+            unclosed_children[-1] -= 1
+            if unclosed_children[-1]:
+                break
+            closed = open_elements.pop()  # its last child is closed: close it
+            unclosed_children.pop()
+            open_owns.pop()
+    if len(open_elements) > 1:  # len() counted children that are not elements
+        raise ValueError("TreeWalk needs a tree without comments or processing instructions")
+    return (
+        elements,
+        tags,
+        parents,
+        firsts,
+        lasts,
+        ends,
+        pieces,
+        break_positions,
+        linked_positions,
+        linked_depths,
+        owns,
+        anchors,
+    )
+
+
+def walk(root: lxml.html.HtmlElement) -> WalkLists:
+    """TreeWalk's lists: by the compiled pass when it is built, else by the Python one."""
+    if _compiled_walk is None:
+        return walk_in_python(root)
+    return _compiled_walk(root, BREAK_TAGS, SCORED_TAGS, LINE_BREAK)
+
+
 class TreeWalk:
     """One pass over a parsed page, kept as flat lists indexed by element (document order).
 
@@ -196,105 +330,20 @@ class TreeWalk:
     """
 
     def __init__(self, root: lxml.html.HtmlElement) -> None:
-        # The elements in document order, listed in C first, so that the lists indexed by
-        # element are made once and the walk only fills them in. The tree has no comments and
-        # no processing instructions (Page removes them): every child is an element.
-        elements: list[lxml.html.HtmlElement] = list(root.iter(lxml.etree.Element))
-        count = len(elements)
-        tags: list[str] = [element.tag for element in elements]
-        parents = [-1] * count
-        firsts = [0] * count  # first piece: the opening break, else the text
-        lasts = [0] * count  # after the closing break, before the tail
-        ends = [0] * count  # the element after the last descendant
-        pieces: list[str] = []
-        break_positions: list[int] = []  # the pieces that are LINE_BREAK
-        linked_positions: list[int] = []  # the pieces of text inside an <a>
-        linked_depths: list[int] = []  # and the number of <a> open around each
-        # Own text (text and children's tails) of the SCORED_TAGS elements, in document order.
-        owns: dict[int, list[str]] = {}
-        anchors: list[int] = []  # the <a> elements
-        # One step per element in document order, not iterwalk's two events: an element is
-        # closed (closing break, tail) when it has no children, or when its last child closes.
-        # Elements whose children are not all closed, under a sentinel (-1, the parent of the
-        # root, with children that never all close): no emptiness test per step.
-        open_elements: list[int] = [-1]
-        unclosed_children: list[int] = [count + 1]  # per open element
-        open_owns: list[list[str] | None] = [None]  # per open element: its own text, if scored
-        add_piece, add_break = pieces.append, break_positions.append
-        size = 0  # = len(pieces), counted rather than asked for at every step
-        # A text and a tail are added by the same few lines, twice, on purpose: a function call
-        # per piece would cost a large share of the walk.
-        links = 0
-        breaks = BREAK_TAGS
-        scored = SCORED_TAGS
-        for index, element in enumerate(elements):
-            tag = tags[index]
-            parents[index] = open_elements[-1]
-            firsts[index] = size
-            if tag == "a":
-                links += 1
-                anchors.append(index)
-            if tag in breaks:
-                add_break(size)
-                add_piece(LINE_BREAK)
-                size += 1
-            text = element.text
-            if text:
-                if links:
-                    linked_positions.append(size)
-                    linked_depths.append(links)
-                add_piece(text)
-                size += 1
-            own = None
-            if tag in scored:
-                own = owns[index] = [text] if text else []
-            children = len(element)
-            if children:
-                open_elements.append(index)
-                unclosed_children.append(children)
-                open_owns.append(own)
-                continue
-            closed = index
-            while True:
-                tag = tags[closed]
-                if tag == "a":
-                    links -= 1
-                if tag in breaks:
-                    add_break(size)
-                    add_piece(LINE_BREAK)
-                    size += 1
-                lasts[closed] = size
-                ends[closed] = index + 1
-                tail = elements[closed].tail
-                if tail:
-                    if links:
-                        linked_positions.append(size)
-                        linked_depths.append(links)
-                    add_piece(tail)
-                    size += 1
-                    parent_own = open_owns[-1]  # the parent is the innermost open element
-                    if parent_own is not None:
-                        parent_own.append(tail)
-                unclosed_children[-1] -= 1
-                if unclosed_children[-1]:
-                    break
-                closed = open_elements.pop()  # its last child is closed: close it
-                unclosed_children.pop()
-                open_owns.pop()
-        if len(open_elements) > 1:  # len() counted children that are not elements
-            raise ValueError("TreeWalk needs a tree without comments or processing instructions")
-        self.pieces = pieces
-        self.break_positions = break_positions
-        self.linked_positions = linked_positions
-        self.linked_depths = linked_depths
-        self.elements = elements
-        self.tags = tags
-        self.parents = parents
-        self.firsts = firsts
-        self.lasts = lasts
-        self.ends = ends
-        self.owns = owns
-        self.anchors = anchors
+        (
+            self.elements,
+            self.tags,
+            self.parents,
+            self.firsts,
+            self.lasts,
+            self.ends,
+            self.pieces,
+            self.break_positions,
+            self.linked_positions,
+            self.linked_depths,
+            self.owns,
+            self.anchors,
+        ) = walk(root)
         self._negative: dict[int, bool] = {}
         self._anchor_lengths: dict[int, int] = {}
 

@@ -1,0 +1,133 @@
+"""The compiled walk (crawler/parsers/_walk.pyx) returns exactly what the Python pass returns.
+
+`blocks.walk_in_python` is the reference: it reads the tree through lxml's Python API, and the
+rest of `TreeWalk` is tested against element-by-element readers in tests/test_blocks.py. Here
+the two passes are compared list by list (the elements by identity) on every fixture and
+evaluation page, on generated trees and on the trees that only a copy or an edit makes.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import lxml.etree
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.parsers import blocks
+from crawler.parsers.page import Page
+from tests.corpus import evaluation_pages, fixture_pages
+
+
+def compiled_walk():
+    """The compiled pass. The machines this project supports have a C compiler: a missing
+    module is a broken install here, not a reason to skip."""
+    from crawler.parsers._walk import walk
+
+    return walk
+
+
+def assert_passes_agree(root) -> None:
+    expected = blocks.walk_in_python(root)
+    found = compiled_walk()(root, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)
+    assert len(found) == len(expected)
+    elements, *lists = found
+    assert len(elements) == len(expected[0])
+    assert all(a is b for a, b in zip(elements, expected[0], strict=True))  # the same proxies
+    assert lists == list(expected[1:])
+
+
+def test_treewalk_uses_the_compiled_pass():
+    assert blocks._compiled_walk is compiled_walk()
+
+
+@pytest.mark.parametrize(("url", "body"), fixture_pages())
+def test_passes_agree_on_fixture_pages(url, body):
+    assert_passes_agree(Page(body, url).tree)
+
+
+def test_passes_agree_on_evaluation_pages():
+    pages = evaluation_pages()
+    if not pages:
+        pytest.skip("the evaluation set (../shared/eval) is not on this machine")
+    for url, body in pages:
+        assert_passes_agree(Page(body, url).tree)
+
+
+TAGS = st.sampled_from(
+    ["div", "p", "a", "span", "br", "ul", "li", "td", "font", "nav", "img", "h1", "b", "pre"]
+)
+TEXTS = st.sampled_from(
+    ["", " ", "\n ", "记者 张三", "本报讯，今天。", "&amp;&lt;", "a&nbsp;b", "𠀋字", "é", "，"]
+)
+
+
+@st.composite
+def html_trees(draw, depth=0):
+    tag = draw(TAGS)
+    inner = draw(TEXTS)
+    if depth < 4 and tag not in ("br", "img"):
+        for _ in range(draw(st.integers(0, 3))):
+            inner += draw(html_trees(depth + 1)) + draw(TEXTS)
+    if tag in ("br", "img"):
+        return f"<{tag}>"
+    return f"<{tag}>{inner}</{tag}>"
+
+
+@settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.lists(html_trees(), min_size=1, max_size=3), TEXTS)
+def test_passes_agree_on_generated_trees(blocks_markup, tail):
+    markup = f"<html><body>{''.join(blocks_markup)}{tail}</body></html>"
+    tree = Page(markup.encode(), "http://example.com/a.html").tree
+    assert_passes_agree(tree)
+    for element in tree.iter("div", "p", "li"):  # a walk from inside the tree: its tail too
+        assert_passes_agree(element)
+
+
+def test_passes_agree_on_a_copy_with_its_tail():
+    tree = lxml.html.document_fromstring(
+        "<html><body><div><p>一<a href='/x'>链<b>接</b></a>二</p>尾</div></body></html>"
+    )
+    paragraph = copy.deepcopy(tree.find(".//p"))
+    assert paragraph.tail == "尾"
+    assert_passes_agree(paragraph)
+
+
+def test_several_text_nodes_read_as_one_text():
+    # A CDATA section between two texts: three libxml2 nodes, which lxml reads as one text.
+    parser = lxml.etree.XMLParser(strip_cdata=False)
+    root = lxml.etree.fromstring("<div><p>前<![CDATA[中]]>后<b>粗</b>尾</p></div>", parser)
+    paragraph = root.find("p")
+    assert paragraph.text == "前中后"
+    assert_passes_agree(root)
+    found = compiled_walk()(root, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)
+    assert found[6] == ["\0", "\0", "前中后", "粗", "尾", "\0", "\0"]  # the pieces
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<html><body><div>a<!-- c -->b</div></body></html>",
+        "<html><body><div>a<?pi x?>b</div></body></html>",
+    ],
+)
+def test_a_comment_or_instruction_is_refused_by_both_passes(markup):
+    parser = lxml.html.HTMLParser(remove_comments=False, remove_pis=False)
+    tree = lxml.html.document_fromstring(markup, parser=parser)
+    with pytest.raises(ValueError, match="without comments"):
+        blocks.walk_in_python(tree)
+    with pytest.raises(ValueError, match="without comments"):
+        compiled_walk()(tree, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)
+
+
+def test_a_namespaced_tag_reads_as_lxml_spells_it():
+    root = lxml.etree.Element("{urn:x}root")
+    child = lxml.etree.SubElement(root, "p")
+    child.text = "字"
+    assert_passes_agree(root)
+    tags = compiled_walk()(root, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)[1]
+    assert tags == ["{urn:x}root", "p"]
