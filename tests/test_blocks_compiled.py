@@ -64,16 +64,33 @@ TEXTS = st.sampled_from(
 )
 
 
+ATTRIBUTES = st.sampled_from(
+    [
+        "",
+        ' class="content"',
+        ' id="main"',
+        ' class="share-bar" id="x_tag"',
+        " class",  # no value: ""
+        ' class=""',
+        ' id="a&amp;b"',
+        ' class="新闻 正文"',
+        ' CLASS="Nav"',
+        ' xml:lang="zh" class="c"',
+    ]
+)
+
+
 @st.composite
 def html_trees(draw, depth=0):
     tag = draw(TAGS)
+    attributes = draw(ATTRIBUTES)
     inner = draw(TEXTS)
     if depth < 4 and tag not in ("br", "img"):
         for _ in range(draw(st.integers(0, 3))):
             inner += draw(html_trees(depth + 1)) + draw(TEXTS)
     if tag in ("br", "img"):
-        return f"<{tag}>"
-    return f"<{tag}>{inner}</{tag}>"
+        return f"<{tag}{attributes}>"
+    return f"<{tag}{attributes}>{inner}</{tag}>"
 
 
 @settings(
@@ -105,7 +122,7 @@ def test_several_text_nodes_read_as_one_text():
     assert paragraph.text == "前中后"
     assert_passes_agree(root)
     found = compiled_walk()(root, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)
-    assert found[6] == ["\0", "\0", "前中后", "粗", "尾", "\0", "\0"]  # the pieces
+    assert found[8] == ["\0", "\0", "前中后", "粗", "尾", "\0", "\0"]  # the pieces
 
 
 @pytest.mark.parametrize(
@@ -124,10 +141,34 @@ def test_a_comment_or_instruction_is_refused_by_both_passes(markup):
         compiled_walk()(tree, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)
 
 
+def test_class_and_id_read_as_lxml_reads_them():
+    root = lxml.html.fromstring(
+        '<div class="a b" id="甲"><p class>x</p><span id="i&amp;j">y</span><b>z</b></div>'
+    )
+    found = compiled_walk()(root, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)
+    assert found[2] == ["a b", "", None, None]  # the classes
+    assert found[3] == ["甲", None, "i&j", None]  # the ids
+    assert_passes_agree(root)
+    # A value set through the tree API (a text node libxml2 may split): still the same.
+    root.find("b").set("class", "&<>\"'")
+    assert_passes_agree(root)
+
+
 def test_a_namespaced_tag_reads_as_lxml_spells_it():
     root = lxml.etree.Element("{urn:x}root")
     child = lxml.etree.SubElement(root, "p")
     child.text = "字"
     assert_passes_agree(root)
     tags = compiled_walk()(root, blocks.BREAK_TAGS, blocks.SCORED_TAGS, blocks.LINE_BREAK)[1]
+    root.set("{urn:x}class", "namespaced, not read")
+    assert_passes_agree(root)
     assert tags == ["{urn:x}root", "p"]
+
+
+def test_a_build_older_than_its_source_is_refused(monkeypatch):
+    from crawler.parsers import _walk
+
+    assert blocks._load_compiled_walk() is _walk.walk  # the build matches the source
+    monkeypatch.setattr(_walk, "SOURCE_DIGEST", "0" * 64)  # as if the .pyx changed since
+    with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
+        assert blocks._load_compiled_walk() is None

@@ -9,12 +9,24 @@ reference and the fallback when this module is not built.
 """
 
 from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.string cimport strlen
+from libc.stdint cimport uintptr_t
+from libc.string cimport strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
 
 cetree.import_lxml__etree()
+
+cdef extern from *:
+    """
+    #ifndef XINWEN_WALK_SOURCE_DIGEST
+    #define XINWEN_WALK_SOURCE_DIGEST ""
+    #endif
+    """
+    const char* XINWEN_WALK_SOURCE_DIGEST
+
+# The SHA-256 of this file when it was compiled (setup.py): blocks.py refuses a stale build.
+SOURCE_DIGEST = (<bytes>XINWEN_WALK_SOURCE_DIGEST).decode("ascii")
 
 
 cdef inline tree.xmlNode* _text_or_skip(tree.xmlNode* node) noexcept:
@@ -65,6 +77,28 @@ cdef object _tag(tree.xmlNode* node):
     return text
 
 
+cdef object _attribute(tree.xmlNode* node, const char* name, object element):
+    """= element.get(name) for an attribute without namespace: its value, None when absent."""
+    cdef tree.xmlAttr* attribute = node.properties
+    cdef tree.xmlNode* part
+    while attribute is not NULL:
+        if attribute.ns is NULL and strcmp(<const char*>attribute.name, name) == 0:
+            break
+        attribute = attribute.next
+    if attribute is NULL:
+        return None
+    part = attribute.children
+    if part is NULL:
+        return ""
+    if part.next is NULL and (
+        part.type == tree.XML_TEXT_NODE or part.type == tree.XML_CDATA_SECTION_NODE
+    ):
+        if part.content is NULL:
+            return ""
+        return PyUnicode_DecodeUTF8(<const char*>part.content, strlen(<const char*>part.content), NULL)
+    return element.get(name.decode("ascii"))  # entity references in the value: lxml joins them
+
+
 cdef tree.xmlNode* _element_from(tree.xmlNode* node) except? NULL:
     """The node or its first following sibling that is an element; NULL when none is. Comments,
     processing instructions and entity references are refused, as the Python pass refuses
@@ -84,45 +118,66 @@ cdef tree.xmlNode* _element_from(tree.xmlNode* node) except? NULL:
     return NULL
 
 
+cdef enum:
+    BREAK = 1
+    SCORED = 2
+    ANCHOR = 4
+    CACHE_SLOTS = 64
+
+
 def walk(cetree._Element root not None, breaks, scored, str line_break):
-    """(elements, tags, parents, firsts, lasts, ends, pieces, break_positions,
+    """(elements, tags, classes, ids, parents, firsts, lasts, ends, pieces, break_positions,
     linked_positions, linked_depths, owns, anchors) of the tree under `root`: see TreeWalk."""
     cdef cetree._Document document = root._doc
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* node = top
     cdef tree.xmlNode* child
     cdef Py_ssize_t size = 0, index = 0, closed, links = 0
-    cdef int flag
-    cdef list elements = [], tags = [], parents = [], firsts = [], lasts = [], ends = []
+    cdef int flag, slot
+    cdef list elements = [], tags = [], classes = [], ids = [], parents = []
+    cdef list firsts = [], lasts = [], ends = []
     cdef list pieces = [], break_positions = [], linked_positions = [], linked_depths = []
     cdef list anchors = []
     cdef dict owns = {}
-    cdef dict flags = {}  # tag -> 1 break | 2 scored | 4 anchor
+    # Tags by the address of their name: the parser keeps one copy of each name per document,
+    # so a page's few dozen names are decoded and classified once, not at every element.
+    cdef const tree.xmlChar* cached_names[CACHE_SLOTS]
+    cdef int cached_flags[CACHE_SLOTS]
+    cdef list cached_tags = [None] * CACHE_SLOTS
     cdef list open_elements = [-1]  # the open elements, under a sentinel (the root's parent)
     cdef list open_owns = [None]  # per open element: its own text, when it is scored
     cdef list open_flags = [0]
     cdef list own
+    for slot in range(CACHE_SLOTS):
+        cached_names[slot] = NULL
     while True:
         # Open the element: its opening break and its text.
-        tag = _tag(node)
-        known = flags.get(tag)
-        if known is None:
-            flag = (1 if tag in breaks else 0) | (2 if tag in scored else 0) | (
-                4 if tag == "a" else 0
-            )
-            flags[tag] = flag
+        slot = (<uintptr_t>node.name >> 3) % CACHE_SLOTS
+        if node.ns is NULL and cached_names[slot] == node.name:
+            tag = cached_tags[slot]
+            flag = cached_flags[slot]
         else:
-            flag = known
-        elements.append(cetree.elementFactory(document, node))
+            tag = _tag(node)
+            flag = (BREAK if tag in breaks else 0) | (SCORED if tag in scored else 0) | (
+                ANCHOR if tag == "a" else 0
+            )
+            if node.ns is NULL:
+                cached_names[slot] = node.name
+                cached_tags[slot] = tag
+                cached_flags[slot] = flag
+        element = cetree.elementFactory(document, node)
+        elements.append(element)
         tags.append(tag)
+        classes.append(_attribute(node, b"class", element))
+        ids.append(_attribute(node, b"id", element))
         parents.append(open_elements[-1])
         firsts.append(size)
         lasts.append(0)
         ends.append(0)
-        if flag & 4:
+        if flag & ANCHOR:
             links += 1
             anchors.append(index)
-        if flag & 1:
+        if flag & BREAK:
             break_positions.append(size)
             pieces.append(line_break)
             size += 1
@@ -134,7 +189,7 @@ def walk(cetree._Element root not None, breaks, scored, str line_break):
             pieces.append(text)
             size += 1
         own = None
-        if flag & 2:
+        if flag & SCORED:
             own = [text] if text is not None else []
             owns[index] = own
         index += 1
@@ -148,9 +203,9 @@ def walk(cetree._Element root not None, breaks, scored, str line_break):
         # Close it, and every open element whose last child it is: the closing break, the tail.
         closed = index - 1
         while True:
-            if flag & 4:
+            if flag & ANCHOR:
                 links -= 1
-            if flag & 1:
+            if flag & BREAK:
                 break_positions.append(size)
                 pieces.append(line_break)
                 size += 1
@@ -170,6 +225,8 @@ def walk(cetree._Element root not None, breaks, scored, str line_break):
                 return (
                     elements,
                     tags,
+                    classes,
+                    ids,
                     parents,
                     firsts,
                     lasts,

@@ -10,8 +10,12 @@ and the body's lines were three walks of the same tree, the largest cost of an e
 
 from __future__ import annotations
 
+import hashlib
 import re
+import warnings
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import lxml.etree
@@ -19,10 +23,28 @@ import lxml.html
 
 from crawler.parsers.page import clean_text
 
-try:  # built from crawler/parsers/_walk.pyx by the install; without a compiler, Python's pass
-    from crawler.parsers._walk import walk as _compiled_walk
-except ImportError:
-    _compiled_walk = None
+
+def _load_compiled_walk() -> Callable | None:
+    """The walk compiled from crawler/parsers/_walk.pyx by the install, None without a
+    compiler (TreeWalk then runs the Python pass), and None with a warning when the .pyx has
+    changed since the build, so that an edit is never shadowed by an old build."""
+    try:
+        from crawler.parsers import _walk
+    except ImportError:
+        return None
+    source = Path(__file__).with_name("_walk.pyx")
+    if source.exists() and hashlib.sha256(source.read_bytes()).hexdigest() != _walk.SOURCE_DIGEST:
+        warnings.warn(
+            f"{source} changed since it was compiled; the Python pass is used until "
+            "`pip install -e .` compiles it again",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+    return _walk.walk
+
+
+_compiled_walk = _load_compiled_walk()
 
 BLOCK_TAGS = frozenset(
     [
@@ -152,14 +174,22 @@ def block_text(node: lxml.html.HtmlElement, skip_negative: bool = False) -> str:
 
 
 def class_words(element: lxml.html.HtmlElement) -> list[str]:
-    marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return marker_words(element.get("class"), element.get("id"))
+
+
+def marker_words(cls: str | None, ident: str | None) -> list[str]:
+    """The words of a class and an id, lower case (class_words of an element with them)."""
+    marker = f"{cls or ''} {ident or ''}".lower()
     return [w for w in CLASS_WORD_SPLIT_RE.split(marker) if w]
 
 
 def is_negative_marker(element: lxml.html.HtmlElement) -> bool:
     """A class or id word is, or starts with, a NEGATIVE_WORDS word (exactly for NEGATIVE_EXACT)."""
-    cls = element.get("class")
-    ident = element.get("id")
+    return is_negative_class(element.get("class"), element.get("id"))
+
+
+def is_negative_class(cls: str | None, ident: str | None) -> bool:
+    """is_negative_marker of an element with this class and id."""
     if not cls and not ident:
         return False
     return NEGATIVE_MARKER_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
@@ -192,6 +222,8 @@ LINE_BREAK = "\0"  # libxml2 text never holds NUL, and NUL is not white space
 WalkLists = tuple[
     list[lxml.html.HtmlElement],  # elements
     list[str],  # tags
+    list[str | None],  # classes: each element's class attribute
+    list[str | None],  # ids
     list[int],  # parents
     list[int],  # firsts
     list[int],  # lasts
@@ -214,6 +246,8 @@ def walk_in_python(root: lxml.html.HtmlElement) -> WalkLists:
     elements: list[lxml.html.HtmlElement] = list(root.iter(lxml.etree.Element))
     count = len(elements)
     tags: list[str] = [element.tag for element in elements]
+    classes = [element.get("class") for element in elements]
+    ids = [element.get("id") for element in elements]
     parents = [-1] * count
     firsts = [0] * count  # first piece: the opening break, else the text
     lasts = [0] * count  # after the closing break, before the tail
@@ -298,6 +332,8 @@ def walk_in_python(root: lxml.html.HtmlElement) -> WalkLists:
     return (
         elements,
         tags,
+        classes,
+        ids,
         parents,
         firsts,
         lasts,
@@ -333,6 +369,8 @@ class TreeWalk:
         (
             self.elements,
             self.tags,
+            self.classes,
+            self.ids,
             self.parents,
             self.firsts,
             self.lasts,
@@ -365,7 +403,7 @@ class TreeWalk:
         """= is_negative_marker(elements[index])."""
         known = self._negative.get(index)
         if known is None:
-            known = is_negative_marker(self.elements[index])
+            known = is_negative_class(self.classes[index], self.ids[index])
             self._negative[index] = known
         return known
 
@@ -513,14 +551,15 @@ def densest_block(walk: TreeWalk) -> int | None:
     if not scores:
         return None
     best, best_score = max(scores.items(), key=lambda item: item[1])
-    words = class_words(walk.elements[best])
+    classes, ids = walk.classes, walk.ids
+    words = marker_words(classes[best], ids[best])
     if words:
         siblings = [
             e
             for e, s in scores.items()
             if e != best
             and tags[e] == tags[best]
-            and class_words(walk.elements[e]) == words
+            and marker_words(classes[e], ids[e]) == words
             and s >= max(0.05 * best_score, 8)
         ]
         if siblings:

@@ -258,7 +258,11 @@ class GenericParser:
         for nodes in (
             self.page.tree.iter("h1"),
             self.page.tree.iter("h2"),
-            (e for e in self.walk.elements if "title" in (e.get("class") or "")),
+            (
+                self.walk.elements[index]
+                for index, cls in enumerate(self.walk.classes)
+                if cls and "title" in cls
+            ),
         ):
             for node in nodes:
                 text = clean_text(node.text_content())
@@ -524,9 +528,8 @@ class GenericParser:
         # A page whose markup never spells a marker has no such class or id (one C scan).
         if not any(marker in self.page.text for marker in BREADCRUMB_MARKERS):
             return []
-        for node in self.walk.elements:  # = tree.iter(Element), proxies already made
-            marker = node.get("class")
-            ident = node.get("id")
+        walk = self.walk
+        for index, (marker, ident) in enumerate(zip(walk.classes, walk.ids, strict=True)):
             if marker is None:
                 if ident is None:
                     continue
@@ -535,7 +538,7 @@ class GenericParser:
                 marker = f"{marker}\0{ident}"  # NUL: no word across the two
             if not BREADCRUMB_MARKER_RE.search(marker):  # = any(word in marker …), one C call
                 continue
-            trail = split_breadcrumb(node.text_content())
+            trail = split_breadcrumb(walk.elements[index].text_content())
             if trail:
                 return trail
         return []
