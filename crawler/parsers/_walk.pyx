@@ -8,6 +8,10 @@ two on every fixture and evaluation page and on generated trees). The Python pas
 reference and the fallback when this module is not built.
 """
 
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.object cimport PyTypeObject
+from cpython.ref cimport Py_INCREF
+from cpython.tuple cimport PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uintptr_t
 from libc.string cimport strcmp, strlen
@@ -246,3 +250,82 @@ def walk(cetree._Element root not None, breaks, scored, str line_break):
             open_owns.pop()
             flag = open_flags.pop()
             node = node.parent
+
+
+cdef extern from *:
+    """
+    static PyObject* xinwen_allocate(PyTypeObject* type, Py_ssize_t items) {
+        return type->tp_alloc(type, items);
+    }
+    """
+    object xinwen_allocate(PyTypeObject* type, Py_ssize_t items)
+
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+
+
+
+
+cdef object _line(PyTypeObject* line_type, object text, Py_ssize_t linked):
+    """line_type(text, linked) for a tuple subclass of two fields (Line), made as tuple's own
+    constructor makes an instance of a subclass, without a Python-level __new__."""
+    cdef object line = xinwen_allocate(line_type, 2)
+    cdef object count = linked  # a Python int (an untyped name would be inferred as C)
+    Py_INCREF(text)  # PyTuple_SET_ITEM takes over a reference
+    PyTuple_SET_ITEM(line, 0, text)
+    Py_INCREF(count)
+    PyTuple_SET_ITEM(line, 1, count)
+    return line
+
+
+def printed_lines(list kept, list linked_counts, str line_break, type line_type):
+    """= blocks.printed_lines_in_python: the texts between the line breaks of the pieces, each
+    with its white space collapsed to single spaces and stripped, paired with its count of link
+    characters (at most its length); empty lines left out."""
+    cdef Py_UCS4 separator = line_break[0]
+    cdef Py_UCS4* buffer = NULL
+    cdef Py_ssize_t capacity = 0, length = 0, needed, line = 0, linked
+    cdef bint space = False
+    cdef Py_UCS4 character
+    cdef str piece
+    cdef list found = []
+    cdef PyTypeObject* kind = <PyTypeObject*>line_type
+    try:
+        for item in kept:
+            piece = <str>item
+            needed = length + len(piece) + 1
+            if needed > capacity:
+                capacity = max(needed, 2 * capacity, 256)
+                buffer = <Py_UCS4*>PyMem_Realloc(buffer, capacity * sizeof(Py_UCS4))
+                if buffer is NULL:
+                    raise MemoryError()
+            for character in piece:
+                if character == separator:
+                    if length:
+                        text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, length)
+                        linked = linked_counts[line]
+                        found.append(_line(kind, text, linked if linked < length else length))
+                    line += 1
+                    length = 0
+                    space = False
+                elif Py_UNICODE_ISSPACE(character):
+                    space = length > 0
+                else:
+                    if space:
+                        buffer[length] = 32
+                        length += 1
+                        space = False
+                    buffer[length] = character
+                    length += 1
+        if length:
+            text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, length)
+            linked = linked_counts[line]
+            found.append(_line(kind, text, linked if linked < length else length))
+        if line + 1 != len(linked_counts):
+            raise ValueError("one link count per line is needed")
+    finally:
+        PyMem_Free(buffer)
+    return found

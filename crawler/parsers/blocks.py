@@ -14,8 +14,8 @@ import hashlib
 import re
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 import lxml.etree
@@ -24,8 +24,8 @@ import lxml.html
 from crawler.parsers.page import clean_text
 
 
-def _load_compiled_walk() -> Callable | None:
-    """The walk compiled from crawler/parsers/_walk.pyx by the install, None without a
+def _load_compiled() -> ModuleType | None:
+    """The walk and line reader compiled from crawler/parsers/_walk.pyx by the install, None without a
     compiler (TreeWalk then runs the Python pass), and None with a warning when the .pyx has
     changed since the build, so that an edit is never shadowed by an old build."""
     try:
@@ -41,10 +41,10 @@ def _load_compiled_walk() -> Callable | None:
             stacklevel=2,
         )
         return None
-    return _walk.walk
+    return _walk
 
 
-_compiled_walk = _load_compiled_walk()
+_compiled = _load_compiled()
 
 BLOCK_TAGS = frozenset(
     [
@@ -349,9 +349,32 @@ def walk_in_python(root: lxml.html.HtmlElement) -> WalkLists:
 
 def walk(root: lxml.html.HtmlElement) -> WalkLists:
     """TreeWalk's lists: by the compiled pass when it is built, else by the Python one."""
-    if _compiled_walk is None:
+    if _compiled is None:
         return walk_in_python(root)
-    return _compiled_walk(root, BREAK_TAGS, SCORED_TAGS, LINE_BREAK)
+    return _compiled.walk(root, BREAK_TAGS, SCORED_TAGS, LINE_BREAK)
+
+
+def printed_lines_in_python(kept: list[str], linked_counts: list[int]) -> list[Line]:
+    """The lines between the LINE_BREAK pieces of `kept`, white space collapsed and stripped,
+    each with its count of link characters (at most its length); empty lines left out. The
+    reference of the compiled form (one pass over the characters, crawler/parsers/_walk.pyx)."""
+    # White space collapsed, then taken off around the breaks: every line stripped, in
+    # two C passes over the text instead of a strip per line.
+    text = " ".join("".join(kept).split())
+    texts = text.replace(" " + LINE_BREAK, LINE_BREAK).replace(LINE_BREAK + " ", LINE_BREAK)
+    make = tuple.__new__  # = Line(text, linked) without NamedTuple's Python-level __new__
+    return [
+        make(Line, (text, count if count < len(text) else len(text)))
+        for text, count in zip(texts.split(LINE_BREAK), linked_counts, strict=True)
+        if text
+    ]
+
+
+def printed_lines(kept: list[str], linked_counts: list[int]) -> list[Line]:
+    """printed_lines_in_python, compiled when the build has it."""
+    if _compiled is None:
+        return printed_lines_in_python(kept, linked_counts)
+    return _compiled.printed_lines(kept, linked_counts, LINE_BREAK, Line)
 
 
 class TreeWalk:
@@ -491,16 +514,7 @@ class TreeWalk:
                     linked_counts[bisect_right(kept_breaks, position)] += len(
                         clean_text(pieces[position])
                     )
-        # White space collapsed, then taken off around the breaks: every line stripped, in
-        # two C passes over the text instead of a strip per line.
-        text = " ".join("".join(kept).split())
-        texts = text.replace(" " + LINE_BREAK, LINE_BREAK).replace(LINE_BREAK + " ", LINE_BREAK)
-        make = tuple.__new__  # = Line(text, linked) without NamedTuple's Python-level __new__
-        return [
-            make(Line, (text, count if count < len(text) else len(text)))
-            for text, count in zip(texts.split(LINE_BREAK), linked_counts, strict=True)
-            if text
-        ]
+        return printed_lines(kept, linked_counts)
 
     def element_lines(
         self, element: lxml.html.HtmlElement, skip_negative: bool = False
