@@ -23,12 +23,16 @@ from crawler.parsers.page import Page
 from tests.corpus import evaluation_pages, fixture_pages
 
 
-def compiled_walk():
-    """The compiled pass. The machines this project supports have a C compiler: a missing
+def compiled():
+    """The compiled module. The machines this project supports have a C compiler: a missing
     module is a broken install here, not a reason to skip."""
-    from crawler.parsers._walk import walk
+    from crawler.parsers import _walk
 
-    return walk
+    return _walk
+
+
+def compiled_walk():
+    return compiled().walk
 
 
 def assert_passes_agree(root) -> None:
@@ -39,6 +43,10 @@ def assert_passes_agree(root) -> None:
     assert len(elements) == len(expected[0])
     assert all(a is b for a, b in zip(elements, expected[0], strict=True))  # the same proxies
     assert lists == list(expected[1:])
+    # The block scores, from the same walk: the same blocks, in the same order, equal scores.
+    walk = blocks.TreeWalk(root)
+    compiled_scores = compiled().block_scores(walk, blocks.PUNCTUATION, blocks.SCORE_HOLDING_TAGS)
+    assert list(compiled_scores.items()) == list(blocks.block_scores_in_python(walk).items())
 
 
 def test_treewalk_uses_the_compiled_pass():
@@ -64,7 +72,20 @@ TAGS = st.sampled_from(
     ["div", "p", "a", "span", "br", "ul", "li", "td", "font", "nav", "img", "h1", "b", "pre"]
 )
 TEXTS = st.sampled_from(
-    ["", " ", "\n ", "记者 张三", "本报讯，今天。", "&amp;&lt;", "a&nbsp;b", "𠀋字", "é", "，"]
+    [
+        "",
+        " ",
+        "\n ",
+        "记者 张三",
+        "本报讯，今天。",
+        "&amp;&lt;",
+        "a&nbsp;b",
+        "𠀋字",
+        "é",
+        "，",
+        "新华社郑州电，记者今日从河南省获悉：全省秋粮收获已过九成。",
+        "Zhengzhou, Nov. 29 (Xinhua) -- Harvest; done!  ",
+    ]
 )
 
 
@@ -80,6 +101,8 @@ ATTRIBUTES = st.sampled_from(
         ' class="新闻 正文"',
         ' CLASS="Nav"',
         ' xml:lang="zh" class="c"',
+        ' class="article"',
+        ' href="/a"',
     ]
 )
 

@@ -329,3 +329,96 @@ def printed_lines(list kept, list linked_counts, str line_break, type line_type)
     finally:
         PyMem_Free(buffer)
     return found
+
+
+from libc.string cimport memset
+
+
+cdef struct Measure:
+    Py_ssize_t length  # of the text cleaned: white space runs as one space, none at the ends
+    Py_ssize_t marks  # punctuation characters
+
+
+cdef inline void _measure_piece(str piece, Measure* measure, bint* space,
+                                const unsigned char* marks) noexcept:
+    cdef Py_UCS4 character
+    cdef Py_ssize_t code
+    for character in piece:
+        if Py_UNICODE_ISSPACE(character):
+            space[0] = measure.length > 0
+            continue
+        code = <Py_ssize_t>character
+        if code == 0:
+            continue  # a line break: text_content() has none
+        if space[0]:
+            measure.length += 1
+            space[0] = False
+        measure.length += 1
+        if code < 65536 and marks[code >> 3] & (1 << (code & 7)):
+            measure.marks += 1
+
+
+def block_scores(walk, str punctuation, score_holding):
+    """= blocks.block_scores_in_python(walk): the lengths and punctuation of the cleaned texts
+    are counted in one pass over the characters of their pieces, the texts never made."""
+    cdef dict owns = walk.owns
+    cdef list tags = walk.tags, parents = walk.parents, pieces = walk.pieces
+    cdef list firsts = walk.firsts, lasts = walk.lasts, anchors = walk.anchors, ends = walk.ends
+    cdef dict scores = {}
+    cdef Py_ssize_t index, position, raw, parent, grand, anchor_count = len(anchors)
+    cdef Py_ssize_t low, high, middle, stop
+    cdef Measure measure
+    cdef bint space
+    cdef double score, fraction
+    cdef unsigned char marks[8192]  # a bit per BMP character: the punctuation
+    cdef Py_UCS4 mark
+    memset(marks, 0, sizeof(marks))
+    cdef Py_ssize_t code
+    for mark in punctuation:
+        code = <Py_ssize_t>mark  # (Cython reads a Py_UCS4 as a character, not a number)
+        if code < 65536:
+            marks[code >> 3] |= 1 << (code & 7)
+        else:
+            raise ValueError("punctuation outside the BMP is not supported")
+    for key, own_pieces in owns.items():  # the scored elements, in document order
+        index = key
+        tag = tags[index]
+        measure.length = 0
+        measure.marks = 0
+        space = False
+        if tag == "p" or tag == "pre":
+            for position in range(<Py_ssize_t>firsts[index], <Py_ssize_t>lasts[index]):
+                _measure_piece(<str>pieces[position], &measure, &space, marks)
+            length = measure.length  # the length link_density would measure again
+        else:
+            raw = 0  # cleaning only shortens a text: a block whose raw own text is short is short
+            for piece in <list>own_pieces:
+                raw += len(<str>piece)
+            if raw < 20:
+                continue
+            for piece in <list>own_pieces:
+                _measure_piece(<str>piece, &measure, &space, marks)
+            length = None
+        if measure.length < 20 or walk.is_negative(index):
+            continue
+        fraction = measure.length / 100.0
+        score = <double>(1 + measure.marks) + (fraction if fraction <= 3.0 else 3.0)
+        # has_link: an <a> among the element and its descendants (anchors are sorted)
+        low, high, stop = 0, anchor_count, ends[index]
+        while low < high:
+            middle = (low + high) // 2
+            if <Py_ssize_t>anchors[middle] < index:
+                low = middle + 1
+            else:
+                high = middle
+        if low < anchor_count and <Py_ssize_t>anchors[low] < stop:
+            score *= 1 - <double>walk.link_density(index, length)
+        parent = parents[index]
+        if tag in score_holding:
+            scores[index] = scores.get(index, 0) + score
+        if parent >= 0:
+            scores[parent] = scores.get(parent, 0) + score
+            grand = parents[parent]
+            if grand >= 0:
+                scores[grand] = scores.get(grand, 0) + score / 2
+    return scores
