@@ -472,11 +472,19 @@ class TreeWalk:
             spans = [(start, stop)]
         else:
             spans = []
-            tags = self.tags
+            tags, classes, ids = self.tags, self.classes, self.ids
             cursor = start
             skip_until = index
             for element in range(index, self.ends[index]):
                 if element < skip_until or not tags[element]:
+                    continue
+                # Without a class or an id, only a link list can be boilerplate: most elements
+                # are answered here, without a call.
+                if (
+                    not classes[element]
+                    and not ids[element]
+                    and tags[element] not in LINK_LIST_TAGS
+                ):
                     continue
                 if self.is_boilerplate(element):
                     spans.append((cursor, self.firsts[element]))
