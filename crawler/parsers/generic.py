@@ -123,7 +123,7 @@ class GenericParser:
 
     @cached_property
     def walk(self) -> TreeWalk:
-        return TreeWalk(self.page.tree)
+        return self.page.walk
 
     @cached_property
     def page_lines(self) -> list[Line]:

@@ -7,13 +7,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
 
 from crawler.parsers.decode import decode_html
+
+if TYPE_CHECKING:
+    from crawler.parsers.blocks import TreeWalk
 
 
 class ParseError(ValueError):
@@ -377,6 +380,13 @@ class Page:
         # In C, as drop_tree() on each would do: subtrees gone, their tails kept in place.
         lxml.etree.strip_elements(root, *DROP_TAGS, with_tail=False)
         return root
+
+    @cached_property
+    def walk(self) -> TreeWalk:
+        """One walk of the tree, shared by the parser and the pagination (blocks.TreeWalk)."""
+        from crawler.parsers.blocks import TreeWalk  # (blocks imports this module)
+
+        return TreeWalk(self.tree)
 
     @property
     def json_ld_texts(self) -> list[str]:

@@ -71,23 +71,30 @@ def _in_pager(link: lxml.html.HtmlElement) -> bool:
 
 def next_page_hrefs(page: Page) -> list[str]:
     """The href of every link that may lead to the next page, by priority (see NEXT_LINK_ID)."""
+    walk = page.walk  # the page's <a> elements, their ids and text pieces, read once
+    pieces, firsts, lasts, ids = walk.pieces, walk.firsts, walk.lasts, walk.ids
     by_id, in_pager, by_text = [], [], []
-    for link in page.tree.iter("a"):
-        if link.get("id") == NEXT_LINK_ID:
-            by_id.append(link)
-        # The string value of the link: its .text when it has no child element (most links),
-        # else every descendant's text, joined by libxml2 in one call (as XPath's string(.)).
-        if len(link):
-            text = lxml.etree.tostring(link, method="text", encoding="unicode", with_tail=False)
+    for index in walk.anchors:
+        if ids[index] == NEXT_LINK_ID:
+            by_id.append(index)
+        # The string value of the link (as XPath's string(.)): its text pieces, one piece
+        # when it has no child element (most links). An <a> opens no line break.
+        first, last = firsts[index], lasts[index]
+        if last - first == 1:
+            text = pieces[first]
+        elif last == first:
+            continue
         else:
-            text = link.text
-        if text and (text := text.strip(XML_SPACE)) in _ANY_LINK_TEXT:
-            if text in PAGER_LINK_TEXTS and _in_pager(link):
-                in_pager.append(link)
+            text = walk.text_content(index)
+        if (text := text.strip(XML_SPACE)) in _ANY_LINK_TEXT:
+            if text in PAGER_LINK_TEXTS and _in_pager(walk.elements[index]):
+                in_pager.append(index)
             if text in NEXT_LINK_TEXTS:
-                by_text.append(link)
+                by_text.append(index)
     return [
-        href for link in chain(by_id, in_pager, by_text) if (href := link.get("href")) is not None
+        href
+        for index in chain(by_id, in_pager, by_text)
+        if (href := walk.elements[index].get("href")) is not None
     ]
 
 
