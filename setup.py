@@ -1,7 +1,7 @@
-"""Build of the one compiled module, crawler/parsers/_walk.pyx (the rest is in pyproject.toml).
+"""Build of the one compiled module, crawler/parsers/_compiled.pyx (the rest is in pyproject.toml).
 
-The module is optional: without a C compiler the install still succeeds and TreeWalk runs its
-Python pass (the same result, slower)."""
+The module is optional: without a C compiler the install still succeeds and the Python forms of
+its functions run (the same results, slower; crawler/parsers/compiled.py)."""
 
 import hashlib
 from pathlib import Path
@@ -10,20 +10,20 @@ import lxml
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-SOURCE = "crawler/parsers/_walk.pyx"
-# Compiled in, so that crawler/parsers/blocks.py can tell a build older than the source.
+SOURCE = "crawler/parsers/_compiled.pyx"
+# Compiled in, so that crawler/parsers/compiled.py can tell a build older than the source.
 DIGEST = hashlib.sha256(
-    Path(__file__).with_name("crawler").joinpath("parsers", "_walk.pyx").read_bytes()
+    Path(__file__).with_name("crawler").joinpath("parsers", "_compiled.pyx").read_bytes()
 ).hexdigest()
 
 setup(
     ext_modules=cythonize(
         [
             Extension(
-                "crawler.parsers._walk",
+                "crawler.parsers._compiled",
                 [SOURCE],
                 include_dirs=lxml.get_include(),
-                define_macros=[("XINWEN_WALK_SOURCE_DIGEST", f'"{DIGEST}"')],
+                define_macros=[("XINWEN_COMPILED_SOURCE_DIGEST", f'"{DIGEST}"')],
                 optional=True,
             )
         ],

@@ -1,4 +1,4 @@
-"""The compiled walk (crawler/parsers/_walk.pyx) returns exactly what the Python pass returns.
+"""The compiled walk (crawler/parsers/_compiled.pyx) returns exactly what the Python pass returns.
 
 `blocks.walk_in_python` is the reference: it reads the tree through lxml's Python API, and the
 rest of `TreeWalk` is tested against element-by-element readers in tests/test_blocks.py. Here
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.parsers import blocks
+from crawler.parsers import compiled as compiled_forms
 from crawler.parsers.page import Page
 from tests.corpus import evaluation_pages, fixture_pages
 
@@ -26,9 +27,9 @@ from tests.corpus import evaluation_pages, fixture_pages
 def compiled():
     """The compiled module. The machines this project supports have a C compiler: a missing
     module is a broken install here, not a reason to skip."""
-    from crawler.parsers import _walk
+    from crawler.parsers import _compiled
 
-    return _walk
+    return _compiled
 
 
 def compiled_walk():
@@ -50,9 +51,9 @@ def assert_passes_agree(root) -> None:
 
 
 def test_treewalk_uses_the_compiled_pass():
-    from crawler.parsers import _walk
+    from crawler.parsers import _compiled
 
-    assert blocks._compiled is _walk
+    assert blocks._compiled is _compiled
 
 
 @pytest.mark.parametrize(("url", "body"), fixture_pages())
@@ -193,12 +194,12 @@ def test_a_namespaced_tag_reads_as_lxml_spells_it():
 
 
 def test_a_build_older_than_its_source_is_refused(monkeypatch):
-    from crawler.parsers import _walk
+    from crawler.parsers import _compiled
 
-    assert blocks._load_compiled() is _walk  # the build matches the source
-    monkeypatch.setattr(_walk, "SOURCE_DIGEST", "0" * 64)  # as if the .pyx changed since
+    assert compiled_forms.load() is _compiled  # the build matches the source
+    monkeypatch.setattr(_compiled, "SOURCE_DIGEST", "0" * 64)  # as if the .pyx changed since
     with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
-        assert blocks._load_compiled() is None
+        assert compiled_forms.load() is None
 
 
 # ------------------------------------------------------------------------------ line reader
@@ -211,7 +212,7 @@ PIECE_CHARACTERS = st.sampled_from(
 @given(st.lists(st.text(PIECE_CHARACTERS, max_size=12), max_size=12), st.integers(0, 9))
 def test_line_readers_agree(kept, linked):
     counts = [linked] * ("".join(kept).count(blocks.LINE_BREAK) + 1)
-    from crawler.parsers._walk import printed_lines
+    from crawler.parsers._compiled import printed_lines
 
     found = printed_lines(kept, counts, blocks.LINE_BREAK, blocks.Line)
     assert found == blocks.printed_lines_in_python(kept, counts)
@@ -219,7 +220,7 @@ def test_line_readers_agree(kept, linked):
 
 
 def test_compiled_lines_own_their_fields():
-    from crawler.parsers._walk import printed_lines
+    from crawler.parsers._compiled import printed_lines
 
     found = printed_lines(
         ["  甲  乙 ", blocks.LINE_BREAK, "丙"], [1, 9], blocks.LINE_BREAK, blocks.Line
@@ -235,7 +236,7 @@ def test_compiled_lines_own_their_fields():
 
 
 def test_compiled_lines_need_one_count_per_line():
-    from crawler.parsers._walk import printed_lines
+    from crawler.parsers._compiled import printed_lines
 
     with pytest.raises(ValueError, match="one link count per line"):
         printed_lines(["a", blocks.LINE_BREAK, "b"], [0, 0, 0], blocks.LINE_BREAK, blocks.Line)

@@ -10,41 +10,15 @@ and the body's lines were three walks of the same tree, the largest cost of an e
 
 from __future__ import annotations
 
-import hashlib
 import re
-import warnings
 from bisect import bisect_left, bisect_right
-from pathlib import Path
-from types import ModuleType
 from typing import NamedTuple
 
 import lxml.etree
 import lxml.html
 
+from crawler.parsers.compiled import COMPILED as _compiled
 from crawler.parsers.page import clean_text
-
-
-def _load_compiled() -> ModuleType | None:
-    """The walk and line reader compiled from crawler/parsers/_walk.pyx by the install, None without a
-    compiler (TreeWalk then runs the Python pass), and None with a warning when the .pyx has
-    changed since the build, so that an edit is never shadowed by an old build."""
-    try:
-        from crawler.parsers import _walk
-    except ImportError:
-        return None
-    source = Path(__file__).with_name("_walk.pyx")
-    if source.exists() and hashlib.sha256(source.read_bytes()).hexdigest() != _walk.SOURCE_DIGEST:
-        warnings.warn(
-            f"{source} changed since it was compiled; the Python pass is used until "
-            "`pip install -e .` compiles it again",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return None
-    return _walk
-
-
-_compiled = _load_compiled()
 
 BLOCK_TAGS = frozenset(
     [
@@ -239,7 +213,7 @@ WalkLists = tuple[
 
 def walk_in_python(root: lxml.html.HtmlElement) -> WalkLists:
     """TreeWalk's lists, read through lxml's Python API: the reference for the compiled pass
-    (crawler/parsers/_walk.pyx) and the fallback when it is not built."""
+    (crawler/parsers/_compiled.pyx) and the fallback when it is not built."""
     # The elements in document order, listed in C first, so that the lists indexed by
     # element are made once and the walk only fills them in. The tree has no comments and
     # no processing instructions (Page removes them): every child is an element.
@@ -357,7 +331,7 @@ def walk(root: lxml.html.HtmlElement) -> WalkLists:
 def printed_lines_in_python(kept: list[str], linked_counts: list[int]) -> list[Line]:
     """The lines between the LINE_BREAK pieces of `kept`, white space collapsed and stripped,
     each with its count of link characters (at most its length); empty lines left out. The
-    reference of the compiled form (one pass over the characters, crawler/parsers/_walk.pyx)."""
+    reference of the compiled form (one pass over the characters, crawler/parsers/_compiled.pyx)."""
     # White space collapsed, then taken off around the breaks: every line stripped, in
     # two C passes over the text instead of a strip per line.
     text = " ".join("".join(kept).split())
@@ -536,7 +510,7 @@ class TreeWalk:
 
 def block_scores_in_python(walk: TreeWalk) -> dict[int, float]:
     """The score of every block (see densest_block), in the order first scored. The reference
-    of the compiled form (crawler/parsers/_walk.pyx), which measures the cleaned texts in one
+    of the compiled form (crawler/parsers/_compiled.pyx), which measures the cleaned texts in one
     pass over their characters instead of making them."""
     scores: dict[int, float] = {}
     tags = walk.tags

@@ -1,11 +1,16 @@
 # cython: language_level=3
-"""TreeWalk's pass over a parsed page, in C (built from this file when the project is installed).
+"""The extraction's hottest loops in C, built from this file by the install (setup.py).
 
-It reads libxml2's nodes through lxml's public C API instead of asking lxml's Python objects
-for .tag, .text, .tail and len() at every element, and returns exactly what
-`blocks.walk_in_python` returns for the same tree (tests/test_blocks_compiled.py compares the
-two on every fixture and evaluation page and on generated trees). The Python pass stays the
-reference and the fallback when this module is not built.
+- `walk`: TreeWalk's pass over a parsed page. It reads libxml2's nodes through lxml's public C
+  API instead of asking lxml's Python objects for .tag, .text, .tail, .get() and len() at
+  every element.
+- `printed_lines`: the lines of the walk's pieces, in one pass over their characters.
+- `block_scores`: densest_block's scores, the cleaned texts measured without being made.
+
+Each returns exactly what its Python form in crawler/parsers/blocks.py returns
+(tests/test_blocks_compiled.py compares them on every fixture and evaluation page and on
+generated input); the Python forms run when this module is not built
+(crawler/parsers/compiled.py).
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
@@ -23,14 +28,14 @@ cetree.import_lxml__etree()
 
 cdef extern from *:
     """
-    #ifndef XINWEN_WALK_SOURCE_DIGEST
-    #define XINWEN_WALK_SOURCE_DIGEST ""
+    #ifndef XINWEN_COMPILED_SOURCE_DIGEST
+    #define XINWEN_COMPILED_SOURCE_DIGEST ""
     #endif
     """
-    const char* XINWEN_WALK_SOURCE_DIGEST
+    const char* XINWEN_COMPILED_SOURCE_DIGEST
 
 # The SHA-256 of this file when it was compiled (setup.py): blocks.py refuses a stale build.
-SOURCE_DIGEST = (<bytes>XINWEN_WALK_SOURCE_DIGEST).decode("ascii")
+SOURCE_DIGEST = (<bytes>XINWEN_COMPILED_SOURCE_DIGEST).decode("ascii")
 
 
 cdef inline tree.xmlNode* _text_or_skip(tree.xmlNode* node) noexcept:
