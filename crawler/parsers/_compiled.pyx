@@ -6,20 +6,22 @@
   every element.
 - `printed_lines`: the lines of the walk's pieces, in one pass over their characters.
 - `block_scores`: densest_block's scores, the cleaned texts measured without being made.
+- `present_characters`, `keep_alphanumeric`: the body fingerprint's character tests
+  (crawler/parsers/page.py).
 
-Each returns exactly what its Python form in crawler/parsers/blocks.py returns
+Each returns exactly what its Python form in blocks.py or page.py returns
 (tests/test_blocks_compiled.py compares them on every fixture and evaluation page and on
 generated input); the Python forms run when this module is not built
 (crawler/parsers/compiled.py).
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyTypeObject
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport uintptr_t
-from libc.string cimport strcmp, strlen
+from libc.string cimport memset, strcmp, strlen
 
 cimport lxml.includes.etreepublic as cetree
 from lxml.includes cimport tree
@@ -336,8 +338,6 @@ def printed_lines(list kept, list linked_counts, str line_break, type line_type)
     return found
 
 
-from libc.string cimport memset
-
 
 cdef struct Measure:
     Py_ssize_t length  # of the text cleaned: white space runs as one space, none at the ends
@@ -427,3 +427,66 @@ def block_scores(walk, str punctuation, score_holding):
             if grand >= 0:
                 scores[grand] = scores.get(grand, 0) + score / 2
     return scores
+
+
+# ------------------------------------------------------------------------------ fingerprint
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISALNUM(Py_UCS4 ch)
+
+
+def present_characters(str text, bytes table):
+    """= page._nfkd_common_present: the characters of the text that the table marks (a bit per
+    BMP code point, U+0000 first), as a set; one pass over the characters."""
+    if len(table) != 8192:
+        raise ValueError("the table needs one bit per BMP code point (8192 bytes)")
+    cdef const unsigned char* marked = table
+    cdef unsigned char seen[8192]
+    cdef Py_UCS4 character
+    cdef Py_ssize_t code
+    cdef set found = set()
+    memset(seen, 0, sizeof(seen))
+    for character in text:
+        code = <Py_ssize_t>character
+        if code < 65536 and marked[code >> 3] & (1 << (code & 7)):
+            if not seen[code >> 3] & (1 << (code & 7)):
+                seen[code >> 3] |= 1 << (code & 7)
+                found.add(character)
+    return found
+
+
+cdef unsigned char ALPHANUMERIC_BMP[8192]  # str.isalnum() of every BMP code point, a bit each
+
+
+cdef void _fill_alphanumeric_table() noexcept:
+    cdef Py_ssize_t code
+    memset(ALPHANUMERIC_BMP, 0, sizeof(ALPHANUMERIC_BMP))
+    for code in range(65536):
+        if Py_UNICODE_ISALNUM(<Py_UCS4>code):
+            ALPHANUMERIC_BMP[code >> 3] |= 1 << (code & 7)
+
+
+_fill_alphanumeric_table()
+
+
+def keep_alphanumeric(str text):
+    """= page.keep_alphanumeric: the characters for which str.isalnum() is true, in order."""
+    cdef Py_ssize_t size = len(text), kept = 0
+    cdef Py_UCS4* buffer = <Py_UCS4*>PyMem_Malloc((size if size else 1) * sizeof(Py_UCS4))
+    cdef Py_UCS4 character
+    cdef Py_ssize_t code
+    cdef bint keep
+    if buffer is NULL:
+        raise MemoryError()
+    try:
+        for character in text:
+            code = <Py_ssize_t>character
+            if code < 65536:
+                keep = (ALPHANUMERIC_BMP[code >> 3] >> (code & 7)) & 1
+            else:
+                keep = Py_UNICODE_ISALNUM(character)
+            if keep:
+                buffer[kept] = character
+                kept += 1
+        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, kept)
+    finally:
+        PyMem_Free(buffer)

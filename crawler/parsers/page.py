@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import lxml.etree
 import lxml.html
 
+from crawler.parsers.compiled import COMPILED
 from crawler.parsers.decode import decode_html
 
 if TYPE_CHECKING:
@@ -116,9 +117,22 @@ def _code_points(text: str) -> Any:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
+# The keys of the fold, a bit per BMP code point, for the compiled test (crawler/parsers/_compiled.pyx).
+_NFKD_COMMON_BITS = bytes(
+    sum(1 << bit for bit in range(8) if (byte << 3 | bit) in _NFKD_COMMON) for byte in range(8192)
+)
+
+
 def _nfkd_common_present(text: str) -> set[str]:
     """= set(_NFKD_COMMON_RE.findall(text)). (Every key is in the BMP: a code point above it
     looks up the table's last entry, U+FFFF, which is no key.)"""
+    if COMPILED is not None:
+        return COMPILED.present_characters(text, _NFKD_COMMON_BITS)
+    return _nfkd_common_present_numpy(text)
+
+
+def _nfkd_common_present_numpy(text: str) -> set[str]:
+    """_nfkd_common_present without the compiled module: a numpy table lookup."""
     import numpy as np
 
     fold, _ = _code_point_tables()
@@ -128,6 +142,13 @@ def _nfkd_common_present(text: str) -> set[str]:
 
 def keep_alphanumeric(text: str) -> str:
     """= _NOT_ALNUM_RE.sub("", text): the str.isalnum() characters only."""
+    if COMPILED is not None:
+        return COMPILED.keep_alphanumeric(text)
+    return keep_alphanumeric_numpy(text)
+
+
+def keep_alphanumeric_numpy(text: str) -> str:
+    """keep_alphanumeric without the compiled module: a numpy table lookup."""
     _, alnum = _code_point_tables()
     codes = _code_points(text)
     if codes.size and codes.max() >= _BMP:
