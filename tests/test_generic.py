@@ -79,6 +79,17 @@ def test_section_and_images():
     assert p.images() == [{"url": "https://www.example.cn/img/1.jpg", "caption": "图为会议现场"}]
 
 
+def test_section_found_by_the_parsed_class_not_the_markup_spelling():
+    # The class is spelled with a character reference: only the parsed value says "crumb".
+    html = (
+        "<html><head><style>.x{position:absolute}</style></head><body>"
+        '<div class="&#99;rumb">首页 &gt; 新闻 &gt; 本地</div><p>正文。</p></body></html>'
+    )
+    assert parser(html).section() == ["新闻", "本地"]
+    # "position" in a style sheet is no breadcrumb.
+    assert parser(html.replace("&#99;rumb", "nav-bar")).section() == []
+
+
 def test_trailing_bracket_credits_when_no_dateline():
     html = NEWS.replace("映象网讯(大象新闻记者 高君晓 通讯员 张亚丹)4月20日，", "")
     assert [p["name"] for p in parser(html).reporters()] == ["常书香", "马丹阳"]
