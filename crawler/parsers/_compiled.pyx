@@ -490,3 +490,42 @@ def keep_alphanumeric(str text):
         return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, kept)
     finally:
         PyMem_Free(buffer)
+
+
+# ------------------------------------------------------------------------------ decoding
+def high_bytes_and_pairs(bytes sample):
+    """= (len(kinds), kinds.count(b"LC")) for kinds = sample.translate(decode._UTF8_BYTE_KINDS,
+    ASCII deleted): the bytes above 0x7F, and how many of them are a UTF-8 lead byte (C2-F4)
+    followed, ASCII skipped, by a continuation byte (80-BF); one pass, nothing copied."""
+    cdef const unsigned char* data = sample
+    cdef Py_ssize_t size = len(sample), position, high = 0, pairs = 0
+    cdef unsigned char byte
+    cdef bint after_lead = False
+    for position in range(size):
+        byte = data[position]
+        if byte < 0x80:
+            continue
+        high += 1
+        if byte < 0xC0:
+            if after_lead:
+                pairs += 1
+            after_lead = False
+        else:
+            after_lead = 0xC2 <= byte <= 0xF4
+    return high, pairs
+
+
+def has_control_bytes(bytes body, bytes controls):
+    """Whether any byte of `controls` is in `body` (= len(body.translate(None, controls)) !=
+    len(body)), stopping at the first."""
+    cdef const unsigned char* data = body
+    cdef const unsigned char* wanted = controls
+    cdef unsigned char marked[256]
+    cdef Py_ssize_t position
+    memset(marked, 0, sizeof(marked))
+    for position in range(len(controls)):
+        marked[wanted[position]] = 1
+    for position in range(len(body)):
+        if marked[data[position]]:
+            return True
+    return False

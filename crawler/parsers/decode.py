@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 
+from crawler.parsers.compiled import COMPILED
 from crawler.parsers.patterns import META_CHARSET_RE
 
 # Declared legacy Chinese charsets are all read as their superset, so that characters outside
@@ -78,13 +79,21 @@ _UTF8_BYTE_KINDS = bytes(
 _ASCII_BYTES = bytes(range(0x80))
 
 
+def high_bytes_and_pairs(sample: bytes) -> tuple[int, int]:
+    """The bytes above 0x7F, and the UTF-8 lead bytes among them followed (ASCII skipped) by a
+    continuation byte: compiled, else by one translate and one count."""
+    if COMPILED is not None:
+        return COMPILED.high_bytes_and_pairs(sample)
+    # The bytes above 0x7F as their kinds, ASCII left out: one C pass, and the count runs over
+    # the high bytes only (a page's markup is mostly ASCII).
+    kinds = sample.translate(_UTF8_BYTE_KINDS, _ASCII_BYTES)
+    return len(kinds), kinds.count(b"LC")
+
+
 def _mostly_utf8(sample: bytes) -> bool:
     """UTF-8 with some invalid byte runs: legacy bytes read as UTF-8 almost never form valid
     multi-byte sequences, so many valid ones and few failures mean UTF-8 with damage."""
-    # The bytes above 0x7F as their kinds, ASCII left out: one C pass, and the scan below runs
-    # over the high bytes only (a page's markup is mostly ASCII).
-    kinds = sample.translate(_UTF8_BYTE_KINDS, _ASCII_BYTES)
-    high = len(kinds)
+    high, pairs = high_bytes_and_pairs(sample)
     if high < 40:
         return False  # good >= 20 is impossible
     # Quick refusals, exact. (1) Every multi-byte character starts with a lead byte C2-F4
@@ -94,7 +103,7 @@ def _mostly_utf8(sample: bytes) -> bool:
     # counted with the ASCII left out, which can only add pairs (a lead and a continuation
     # that ASCII kept apart): the refusal stays exact. GB text has about 5.3 high bytes per
     # such pair: refused from one translate and one count, nothing decoded.
-    if high > 4.75 * kinds.count(b"LC"):
+    if high > 4.75 * pairs:
         return False
     # (2) Every decoded character takes at least two bytes above 0x7F and every U+FFFD at
     # least one, so good <= (high - bad) / 2: the U+FFFD of the first kilobytes alone (a cut at
@@ -164,6 +173,14 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F
 _ASCII_SAFE = frozenset({"utf-8", "gb18030"})
 
 
+def has_control_bytes(body: bytes) -> bool:
+    """Whether the body holds a byte of _CONTROL_BYTES: compiled (stopping at the first), else
+    by one translate."""
+    if COMPILED is not None:
+        return COMPILED.has_control_bytes(body, _CONTROL_BYTES)
+    return len(body.translate(None, _CONTROL_BYTES)) != len(body)
+
+
 def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]:
     """Return (text, encoding). Never raises on bytes: invalid runs become U+FFFD and control
     characters (NUL included), which lxml refuses, are removed."""
@@ -176,6 +193,6 @@ def decode_html(body: bytes, http_charset: str | None = None) -> tuple[str, str]
         text = decoded if decoded is not None else body.decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
-    if encoding in _ASCII_SAFE and len(body.translate(None, _CONTROL_BYTES)) == len(body):
+    if encoding in _ASCII_SAFE and not has_control_bytes(body):
         return text, encoding  # no control byte, hence no control character: nothing to remove
     return _CONTROL_RE.sub("", text), encoding
