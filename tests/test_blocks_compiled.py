@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import copy
 import gc
+import json
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import lxml.etree
 import lxml.html
@@ -242,3 +246,35 @@ def test_compiled_lines_need_one_count_per_line():
         printed_lines(["a", blocks.LINE_BREAK, "b"], [0, 0, 0], blocks.LINE_BREAK, blocks.Line)
     with pytest.raises(ValueError):
         blocks.printed_lines_in_python(["a", blocks.LINE_BREAK, "b"], [0, 0, 0])
+
+
+def test_records_are_the_same_with_the_python_forms():
+    """Every fixture page extracted by the Python forms (XINWEN_PYTHON_FORMS=1, as on a machine
+    without a compiler) gives the records the compiled forms give."""
+    script = (
+        "import json, sys\n"
+        "from crawler.parsers import ParseError, extract\n"
+        "from crawler.parsers.compiled import COMPILED\n"
+        "from tests.corpus import fixture_pages\n"
+        "out = []\n"
+        "for url, body in fixture_pages():\n"
+        "    try:\n"
+        "        out.append(extract(body, url))\n"
+        "    except ParseError as err:\n"
+        "        out.append(str(err))\n"
+        "print(json.dumps({'compiled': COMPILED is not None, 'records': out}, sort_keys=True))\n"
+    )
+    runs = {}
+    for forms in ("0", "1"):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "XINWEN_PYTHON_FORMS": forms},
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs[forms] = json.loads(done.stdout)
+    assert runs["0"]["compiled"] and not runs["1"]["compiled"]
+    assert len(runs["1"]["records"]) == len(fixture_pages()) > 10
+    assert runs["1"]["records"] == runs["0"]["records"]

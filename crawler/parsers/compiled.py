@@ -7,6 +7,7 @@ the .pyx, the Python forms run.
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from pathlib import Path
 from types import ModuleType
@@ -15,8 +16,11 @@ SOURCE = Path(__file__).with_name("_compiled.pyx")
 
 
 def load() -> ModuleType | None:
-    """The compiled module; None when it is not built, and None with a warning when the .pyx
-    has changed since the build, so that an edit is never shadowed by an old build."""
+    """The compiled module; None when it is not built or XINWEN_PYTHON_FORMS=1 is set, and None
+    with a warning when the .pyx has changed since the build, so that an edit is never shadowed
+    by an old build."""
+    if os.environ.get("XINWEN_PYTHON_FORMS") == "1":
+        return None
     try:
         from crawler.parsers import _compiled
     except ImportError:
