@@ -12,7 +12,6 @@ import re
 from itertools import chain
 from urllib.parse import urlsplit
 
-import lxml.etree
 import lxml.html
 
 from crawler.parsers.page import Page, body_fingerprint
