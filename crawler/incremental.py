@@ -150,13 +150,13 @@ class IncrementalMiddleware:
             if not stop:
                 return True
             self.stats.inc_value("xinwen/lists/stopped")
-        elif isinstance(requested, set) and url_key(folder) in requested:
+        elif requested is not None and url_key(folder) in requested:
             # A later page of another list whose first page this crawl fetches: that first
             # page decides (another list's page 2 linked from a home page, say).
             self.stats.inc_value("xinwen/lists/deferred")
         else:
             return True
-        if isinstance(requested, set):  # the list's own pages may still ask for it
+        if requested is not None:  # the list's own pages may still ask for it
             requested.discard(url_key(request.url))
         return False
 

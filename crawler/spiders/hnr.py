@@ -26,6 +26,7 @@ from crawler.extraction import ExtractionPool, default_processes
 from crawler.parsers import ParseError, merge_pages
 from crawler.parsers.links import page_links
 from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
+from crawler.seen import SeenKeys
 from crawler.spiders.site import SiteConfig, list_dir, url_key
 from pipelines.dedupe import remember_simhash
 from pipelines.quarantine import RejectedPage
@@ -102,7 +103,8 @@ class SiteSpider(scrapy.Spider):
         self.until = parse_day(until, "until")
         if self.since and self.until and self.since > self.until:
             raise ValueError("since is after until")
-        self._requested: set[str] = set()
+        # The URL keys requested so far: a set without a Python object per URL (crawler/seen.py).
+        self._requested = SeenKeys()
         self._extraction: ExtractionPool | None = None
 
     @classmethod
