@@ -29,6 +29,7 @@ from crawler.parsers.blocks import (
 )
 from crawler.parsers.page import Page, clean_text
 from tests.corpus import evaluation_pages, fixture_pages
+from tests.trees import html_trees
 
 
 # ------------------------------------------------------------------------------ the oracle
@@ -186,29 +187,16 @@ TAGS = st.sampled_from(
     ["div", "p", "a", "span", "br", "ul", "li", "td", "font", "nav", "section", "b", "pre"]
 )
 CLASSES = st.sampled_from([None, "content", "share-bar", "nav", "hot", "article", "ad", "x_tag"])
+ATTRIBUTES = CLASSES.map(lambda cls: f' class="{cls}"' if cls else "")
 TEXTS = st.sampled_from(
     ["", " ", "\n  ", "记者 张三", "本报讯，今天。", "链接", "　全角　空格　", "a\u00a0b", "，。"]
 )
 
 
-@st.composite
-def html_trees(draw, depth=0):
-    tag = draw(TAGS)
-    cls = draw(CLASSES)
-    attributes = f' class="{cls}"' if cls else ""
-    inner = draw(TEXTS)
-    if depth < 4 and tag != "br":
-        for _ in range(draw(st.integers(0, 3))):
-            inner += draw(html_trees(depth + 1)) + draw(TEXTS)
-    if tag == "br":
-        return "<br>"
-    return f"<{tag}{attributes}>{inner}</{tag}>"
-
-
 @settings(
     max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(st.lists(html_trees(), min_size=1, max_size=3), TEXTS)
+@given(st.lists(html_trees(TAGS, ATTRIBUTES, TEXTS), min_size=1, max_size=3), TEXTS)
 def test_walk_agrees_on_generated_trees(blocks, tail):
     markup = f"<html><body>{''.join(blocks)}{tail}<!-- note -->{tail}</body></html>"
     # Parsed as every page is (comments and scripts removed).

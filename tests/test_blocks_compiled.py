@@ -26,6 +26,7 @@ from crawler.parsers import blocks
 from crawler.parsers import compiled as compiled_forms
 from crawler.parsers.page import Page
 from tests.corpus import evaluation_pages, fixture_pages
+from tests.trees import html_trees
 
 
 def compiled():
@@ -112,23 +113,10 @@ ATTRIBUTES = st.sampled_from(
 )
 
 
-@st.composite
-def html_trees(draw, depth=0):
-    tag = draw(TAGS)
-    attributes = draw(ATTRIBUTES)
-    inner = draw(TEXTS)
-    if depth < 4 and tag not in ("br", "img"):
-        for _ in range(draw(st.integers(0, 3))):
-            inner += draw(html_trees(depth + 1)) + draw(TEXTS)
-    if tag in ("br", "img"):
-        return f"<{tag}{attributes}>"
-    return f"<{tag}{attributes}>{inner}</{tag}>"
-
-
 @settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(st.lists(html_trees(), min_size=1, max_size=3), TEXTS)
+@given(st.lists(html_trees(TAGS, ATTRIBUTES, TEXTS, {"br", "img"}), min_size=1, max_size=3), TEXTS)
 def test_passes_agree_on_generated_trees(blocks_markup, tail):
     markup = f"<html><body>{''.join(blocks_markup)}{tail}</body></html>"
     tree = Page(markup.encode(), "http://example.com/a.html").tree
