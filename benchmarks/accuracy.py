@@ -71,7 +71,7 @@ def decode_for_peer(body: bytes) -> str:
 
 # ------------------------------------------------------------------------------ tools
 def run_xinwen(body: bytes, url: str) -> dict:
-    from crawler.parsers import extract
+    from crawler.extract import extract
 
     record = extract(body, url)
     return {
@@ -149,7 +149,7 @@ def normalise_peer_time(value: str | None) -> str | None:
     reader so that the peer is not penalised for the format, only for the value."""
     if not value:
         return None
-    from crawler.parsers.dates import parse_machine_time
+    from crawler.extract.dates import parse_machine_time
 
     parsed = parse_machine_time(value)
     return parsed.iso if parsed else None

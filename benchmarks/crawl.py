@@ -5,7 +5,7 @@
 Generates a large offline mirror of hnr.cn from the fixture templates in `fixtures/hnr/` (each
 article template copied with its own id, URL, headline and body, and with its related links
 pointing at other generated articles; list pages of 20 articles with `下一页` pagination), serves
-it from a loopback mirror (`crawler.mirror.MirrorServer`, in a process of its own so that it
+it from a loopback mirror (`crawler.crawl.mirror.MirrorServer`, in a process of its own so that it
 does not share the crawler's interpreter), and runs, in this run and each in its own
 subprocess:
 
@@ -98,8 +98,8 @@ def _new_url(era: str, url: str, index: int) -> str:
 def load_templates() -> list[Template]:
     """The fixture articles with what a copy varies."""
     sys.path.insert(0, str(REPO))
-    from crawler.parsers import extract
-    from crawler.parsers.decode import decode_html
+    from crawler.extract import extract
+    from crawler.extract.decode import decode_html
 
     manifest = json.loads((FIXTURE_SITE / "manifest.json").read_text(encoding="utf-8"))
     pages = manifest["pages"]
@@ -201,7 +201,7 @@ def list_page(number: int, pages: int, items: list[tuple[str, str]]) -> bytes:
 
 def build_mirror(root: Path, articles: int, per_list: int = 20) -> dict:
     """fixtures-style `root/hnr/{manifest.json, mirror/}` with `articles` articles."""
-    from crawler.spiders.site import SiteConfig
+    from crawler.sites.profile import SiteConfig
 
     templates = load_templates()
     site_config = SiteConfig.load("hnr")
@@ -253,7 +253,7 @@ class MirrorProcess:
     SCRIPT = (
         "import sys, signal\n"
         "from pathlib import Path\n"
-        "from crawler.mirror import MirrorServer\n"
+        "from crawler.crawl.mirror import MirrorServer\n"
         "server = MirrorServer(Path(sys.argv[1])).start()\n"
         "print(server.proxy_url, flush=True)\n"
         "signal.sigwait({signal.SIGTERM, signal.SIGINT})\n"

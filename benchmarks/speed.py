@@ -55,7 +55,7 @@ TARGET_TEXT = {"gne": "≤ 0.25", "trafilatura": "≤ 0.125", "lxml": "≤ 8"}
 def runner(tool: str) -> Callable[[bytes, str, str], object]:
     """A function (raw bytes, decoded text, url) -> anything, for one tool."""
     if tool == "xinwen":
-        from crawler.parsers import ParseError, extract
+        from crawler.extract import ParseError, extract
 
         def run_xinwen(body: bytes, text: str, url: str) -> object:
             try:

@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.state import StateStore  # noqa: E402
+from crawler.state import StateStore  # noqa: E402
 
 
 def synthesise(path: Path, n: int, seed: int = 1) -> float:

@@ -27,7 +27,7 @@ def _err(line: str) -> None:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     """`xinwen extract`: saved pages, directories, globs, WARC/ARC archives or `-` (stdin)."""
-    from crawler.archives import run_extract
+    from crawler.datasets.archives import run_extract
 
     return run_extract(args)
 
@@ -78,9 +78,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
-    from crawler.extensions import CrawlSummary, RunRecorder, crawl_failed, format_summary
-    from crawler.incremental import parse_when
-    from pipelines.state import MEMORY, StateLocked, default_state_path
+    from crawler.crawl.extensions import CrawlSummary, RunRecorder, crawl_failed, format_summary
+    from crawler.crawl.incremental import parse_when
+    from crawler.state import MEMORY, StateLocked, default_state_path
 
     settings = project_settings()
     settings_pairs = _pairs(args.set, "-s")
@@ -165,13 +165,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipelines.dataset import run_validate
+    from crawler.datasets.dataset import run_validate
 
     return run_validate(args)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipelines.report import run_report
+    from crawler.datasets.report import run_report
 
     return run_report(args)
 
@@ -187,9 +187,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from crawler.archives import add_extract_arguments
-    from pipelines.dataset import add_validate_arguments
-    from pipelines.report import add_report_arguments
+    from crawler.datasets.archives import add_extract_arguments
+    from crawler.datasets.dataset import add_validate_arguments
+    from crawler.datasets.report import add_report_arguments
 
     parser = argparse.ArgumentParser(
         prog="xinwen", description="Crawl Chinese regional news into a validated JSONL dataset."

@@ -38,8 +38,8 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # Offline mode: route every request through the loopback mirror of fixtures/<site>/.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.OfflineMirrorMiddleware": 740,  # before HttpProxyMiddleware (750)
-    "crawler.safety.PrivateAddressGuard": 745,  # sees the proxy the offline mode chose
+    "crawler.crawl.middlewares.OfflineMirrorMiddleware": 740,  # before HttpProxyMiddleware (750)
+    "crawler.crawl.safety.PrivateAddressGuard": 745,  # sees the proxy the offline mode chose
 }
 
 ITEM_PIPELINES = {
@@ -48,11 +48,11 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
-    "crawler.extensions.CrawlSummary": 500,
-    "crawler.warc_writer.WarcWriterExtension": 510,  # inactive until XINWEN_WARC_PATH is set
+    "crawler.crawl.extensions.CrawlSummary": 500,
+    "crawler.crawl.warc_writer.WarcWriterExtension": 510,  # inactive until XINWEN_WARC_PATH is set
 }
 
-LOG_FORMATTER = "crawler.extensions.ShortLogFormatter"
+LOG_FORMATTER = "crawler.crawl.extensions.ShortLogFormatter"
 
 # Export: UTF-8 JSON lines (never \uXXXX), keys in schema order.
 FEED_EXPORT_ENCODING = "utf-8"
@@ -88,8 +88,11 @@ XINWEN_PAGE_TIME_BUDGET = 10.0
 XINWEN_FAILURES_ENABLED = True
 # Full tracebacks in the log (off: one line per error; LOG_LEVEL=DEBUG shows them anyway).
 XINWEN_LOG_TRACEBACKS = False
-SPIDER_MIDDLEWARES = {"crawler.failures.FailuresMiddleware": 45}
-DOWNLOADER_MIDDLEWARES = {**DOWNLOADER_MIDDLEWARES, "crawler.failures.RedirectLoopMiddleware": 610}
+SPIDER_MIDDLEWARES = {"crawler.crawl.failures.FailuresMiddleware": 45}
+DOWNLOADER_MIDDLEWARES = {
+    **DOWNLOADER_MIDDLEWARES,
+    "crawler.crawl.failures.RedirectLoopMiddleware": 610,
+}
 # A page that still fails after its retries is quarantined with a reason: a warning, not an error.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 
@@ -106,12 +109,12 @@ XINWEN_REDIS_IDLE_SECONDS = 30
 XINWEN_REDIS_HEARTBEAT_SECONDS = 30
 # Requests one worker holds at once (popped, not finished); the rest is left to the others.
 XINWEN_REDIS_PREFETCH = 4
-ADDONS = {"crawler.distributed.RedisAddon": 0}
-SPIDER_MIDDLEWARES = {**SPIDER_MIDDLEWARES, "crawler.distributed.SeedOnceMiddleware": 50}
+ADDONS = {"crawler.crawl.distributed.RedisAddon": 0}
+SPIDER_MIDDLEWARES = {**SPIDER_MIDDLEWARES, "crawler.crawl.distributed.SeedOnceMiddleware": 50}
 
 # --- incremental crawls, durable export, runs (pipelines/state.py, pipelines/export.py) -------
 # The crawl state (SQLite): seen articles, near-duplicate index, list watermarks, runs, output
-# offsets. `xinwen crawl` sets it (--state, default pipelines.state.default_state_path()); unset,
+# offsets. `xinwen crawl` sets it (--state, default crawler.state.default_state_path()); unset,
 # a crawl keeps its state in memory and forgets it at the end.
 XINWEN_STATE_PATH = None
 # Largest SimHash distance (bits of 64, 0..5) at which two bodies are the same story.
@@ -133,9 +136,9 @@ FEED_STORAGES = {
 }
 SPIDER_MIDDLEWARES = {
     **SPIDER_MIDDLEWARES,
-    "crawler.incremental.IncrementalMiddleware": 960,
+    "crawler.crawl.incremental.IncrementalMiddleware": 960,
 }
-EXTENSIONS = {**EXTENSIONS, "crawler.extensions.RunRecorder": 520}
+EXTENSIONS = {**EXTENSIONS, "crawler.crawl.extensions.RunRecorder": 520}
 # Extract pages in this many worker processes so that extraction runs beside Scrapy on another
 # core; -1: one per core beyond the first (at most 4), 0: in the crawl process itself.
 XINWEN_EXTRACT_PROCESSES = -1

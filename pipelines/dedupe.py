@@ -4,11 +4,11 @@
   counted as `xinwen/duplicates/canonical_url`;
 - the same body `fingerprint` under another canonical URL, or a body within
   `XINWEN_NEAR_DUPLICATE_DISTANCE` bits of SimHash distance (character 3-shingles, see
-  `pipelines.state.body_simhash`) of a seen one — a story republished on another URL or site,
+  `crawler.state.body_simhash`) of a seen one — a story republished on another URL or site,
   give or take a dateline or a footer: **kept**, with `duplicate_of` set to the canonical URL of
   the first record of that story, counted as `xinwen/republished/<fingerprint|near>`.
 
-The seen records live in the crawl's SQLite state (`pipelines.state.crawl_state`): persistent
+The seen records live in the crawl's SQLite state (`crawler.state.crawl_state`): persistent
 across runs with `XINWEN_STATE_PATH`, in memory otherwise; a record counts as seen once its line
 is durably written (`pipelines.export`), and until then it waits in the store's small `pending`
 map so that a duplicate within the same run is still recognised.
@@ -22,9 +22,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from pipelines.state import StateStore, body_simhash, crawl_state
+from crawler.state import StateStore, body_simhash, crawl_state
 
-# SimHashes computed where the page was extracted (`crawler.extraction`), per crawl:
+# SimHashes computed where the page was extracted (`crawler.crawl.extraction`), per crawl:
 # canonical_url -> (body, simhash). The record schema has no room for them, so they travel
 # beside the item; a value is used only for the very body it was computed from.
 _PRECOMPUTED: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, int]]] = (

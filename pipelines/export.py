@@ -6,7 +6,7 @@ hands the exporter takes each line the exporter writes and
 
 1. appends it to the output file (or, for a partitioned feed, to `DIR/<site>/<YYYY-MM-DD>.jsonl`),
    flushes and fsyncs it;
-2. then, in one SQLite transaction of the crawl state (`pipelines.state`), marks the record seen
+2. then, in one SQLite transaction of the crawl state (`crawler.state.sqlite_store`), marks the record seen
    and moves that file's *committed offset* to the end of the line.
 
 A kill can only fall between 1 and 2 (a line on disk, not yet seen) or inside 1 (a torn line).
@@ -41,7 +41,7 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy.crawler import Crawler
 
-from pipelines.state import StateStore, body_simhash, crawl_state
+from crawler.state import StateStore, body_simhash, crawl_state
 
 logger = logging.getLogger(__name__)
 

@@ -151,7 +151,7 @@ def as_stream(case: HostileCase) -> io.BytesIO:
 
 # ----------------------------------------------------------------------------------------------
 # Crawl-level cases: served by a hostile loopback server (`HostileServer`) to a real crawl of the
-# `hostile` spider (tests/hostile_settings.py, `crawler.failures`, `crawler.safety`).
+# `hostile` spider (tests/hostile_settings.py, `crawler.crawl.failures`, `crawler.crawl.safety`).
 
 DAY = "20220422"
 SLOW_SECONDS = 10.0  # the crawl runs with DOWNLOAD_TIMEOUT=4

@@ -15,8 +15,8 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
 
 from crawler.settings import *  # noqa: F403
+from crawler.sites.profile import ArticlePattern, SiteConfig
 from crawler.spiders.hnr import HnrSpider
-from crawler.spiders.site import ArticlePattern, SiteConfig
 from tests.hostile import FAKE_ADDRESSES
 
 SPIDER_MODULES = ["tests.hostile_settings"]

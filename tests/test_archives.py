@@ -1,4 +1,4 @@
-"""Saved pages in: WARC/ARC archives, directories, globs, files and stdin (`crawler.archives`)."""
+"""Saved pages in: WARC/ARC archives, directories, globs, files and stdin (`crawler.datasets.archives`)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.archives import (
+from crawler.datasets.archives import (
     ArchiveStats,
     charset_from_content_type,
     iter_pages,
     run_extract,
 )
-from crawler.parsers import extract
+from crawler.extract import extract
 from pipelines.schema import Article
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -307,7 +307,7 @@ def test_extract_missing_file_and_bad_url_use(tmp_path):
 def test_extract_namespace_from_its_parser(tmp_path):
     import argparse
 
-    from crawler.archives import add_extract_arguments
+    from crawler.datasets.archives import add_extract_arguments
 
     parser = argparse.ArgumentParser()
     add_extract_arguments(parser)

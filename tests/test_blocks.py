@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.parsers.blocks import (
+from crawler.extract.blocks import (
     _PUNCTUATION_RE,
     BREAK_TAGS,
     Line,
@@ -27,7 +27,7 @@ from crawler.parsers.blocks import (
     link_density,
     text_lines,
 )
-from crawler.parsers.page import Page, clean_text
+from crawler.extract.page import Page, clean_text
 from tests.corpus import evaluation_pages, fixture_pages
 from tests.trees import html_trees
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.parsers.credits import (
+from crawler.extract.credits import (
     is_person_name,
     parse_bracket_names,
     parse_credits,

@@ -1,4 +1,4 @@
-"""`xinwen validate` on a good and a damaged dataset (`pipelines.dataset`)."""
+"""`xinwen validate` on a good and a damaged dataset (`crawler.datasets.dataset`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.dataset import add_validate_arguments, check_line, iter_dataset, run_validate
+from crawler.datasets.dataset import add_validate_arguments, check_line, iter_dataset, run_validate
 from pipelines.schema import Article
 
 DATA = Path(__file__).parent / "data"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.parsers.dates import parse_machine_time, parse_time, url_date
+from crawler.extract.dates import parse_machine_time, parse_time, url_date
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import codecs
-import unittest.mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.parsers import decode
-from crawler.parsers.decode import _mostly_utf8, decode_html, detect_encoding
-from tests.corpus import evaluation_pages, fixture_pages
+from crawler.extract.decode import _mostly_utf8, decode_html, detect_encoding
+from tests.corpus import evaluation_pages
 
 TEXT = "映象网讯 河南日报记者 高君晓：今年全省粮食丰收，镕基、喆、堃的名字也要认得。"
 
@@ -128,49 +126,3 @@ def test_mostly_utf8_shortcuts_agree_with_decoding_the_whole_sample():
 def test_mostly_utf8_agrees_on_generated_byte_mixes(parts):
     sample = b"".join(parts)
     assert _mostly_utf8(sample) == reference_mostly_utf8(sample)
-
-
-# ------------------------------------------------------------------ compiled byte scans
-def python_forms():
-    """The decode module with its compiled scans switched off (their Python forms run)."""
-    return unittest.mock.patch.object(decode, "COMPILED", None)
-
-
-def test_the_byte_scans_are_compiled():
-    assert decode.COMPILED is not None
-
-
-byte_runs = st.binary(max_size=300) | st.lists(
-    st.sampled_from(
-        [
-            b"a",
-            b"\n",
-            b"\x00",
-            b"\x7f",
-            b"\xc3\xa9",
-            b"\xe4\xb8\xad",
-            b"\xd6\xd0",
-            b"\xff",
-            b"\x80",
-            b"\xf4",
-        ]
-    ),
-    max_size=80,
-).map(b"".join)
-
-
-@settings(max_examples=400, deadline=None, database=None)
-@given(byte_runs)
-def test_compiled_byte_scans_agree_with_translate(body):
-    compiled = (decode.high_bytes_and_pairs(body), decode.has_control_bytes(body))
-    with python_forms():
-        assert (decode.high_bytes_and_pairs(body), decode.has_control_bytes(body)) == compiled
-
-
-def test_compiled_byte_scans_agree_on_every_page():
-    for _url, body in fixture_pages() + evaluation_pages():
-        sample = body[: decode.JUDGE_BYTES]
-        compiled = (decode.high_bytes_and_pairs(sample), decode.has_control_bytes(body))
-        with python_forms():
-            expected = (decode.high_bytes_and_pairs(sample), decode.has_control_bytes(body))
-        assert compiled == expected

@@ -48,7 +48,7 @@ def redis(redis_url):
 
 
 def _store(redis, worker="w1", distance=3):
-    from pipelines.redis_state import RedisStateStore
+    from crawler.state import RedisStateStore
 
     return RedisStateStore(redis, worker, prefix="t:state", near_distance=distance)
 
@@ -71,7 +71,7 @@ BODY = "映象网讯 平顶山市湛河区推进乡村振兴，群众反映良�
 def test_claims_are_shared_and_atomic(redis):
     from scrapy.exceptions import DropItem
 
-    from pipelines.state import body_simhash
+    from crawler.state import body_simhash
 
     one, two = _store(redis, "w1"), _store(redis, "w2")
     simhash = body_simhash(BODY)
@@ -92,7 +92,7 @@ def test_claims_are_shared_and_atomic(redis):
 def test_a_new_namespace_uses_wide_bands_and_finds_what_a_scan_finds(redis):
     import random
 
-    from pipelines.state import WIDE_BANDS
+    from crawler.state.simhash import WIDE_BANDS
 
     store = _store(redis, "w1", distance=3)
     rng = random.Random(5)
@@ -115,7 +115,7 @@ def test_a_new_namespace_uses_wide_bands_and_finds_what_a_scan_finds(redis):
 
 
 def test_a_namespace_keeps_its_band_layout(redis):
-    from pipelines.state import BANDS, WIDE_BANDS
+    from crawler.state.simhash import BANDS, WIDE_BANDS
 
     # A namespace written before layouts were recorded: six bands, whatever the distance.
     redis.hset("t:state:articles", "http://old/1", json.dumps({"simhash": "1", "seq": 1}))
@@ -128,7 +128,7 @@ def test_a_namespace_keeps_its_band_layout(redis):
 
 
 def test_earliest_claim_is_the_original(redis):
-    from pipelines.state import body_simhash
+    from crawler.state import body_simhash
 
     one, two = _store(redis, "w1"), _store(redis, "w2")
     simhash = body_simhash(BODY)
@@ -139,7 +139,7 @@ def test_earliest_claim_is_the_original(redis):
 
 
 def test_release_worker_forgets_unwritten_claims_only(redis):
-    from pipelines.state import body_simhash
+    from crawler.state import body_simhash
 
     dead, other = _store(redis, "dead"), _store(redis, "other")
     dead.add_pending("http://a/written", "fpW", body_simhash(BODY), None)
@@ -185,7 +185,7 @@ class _Spider:
 def _queue(redis_url, worker):
     import redis as redis_py
 
-    from crawler.distributed import ReliablePriorityQueue
+    from crawler.crawl.distributed import ReliablePriorityQueue
 
     server = redis_py.Redis.from_url(redis_url)
     queue = ReliablePriorityQueue(server, _Spider(), "t:requests")

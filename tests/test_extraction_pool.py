@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.extraction import ExtractionPool, default_processes, extract_with_budget
-from crawler.parsers import ParseError, extract_page
-from crawler.parsers.links import page_links
+from crawler.crawl.extraction import ExtractionPool, default_processes, extract_with_budget
+from crawler.extract import ParseError, extract_page
+from crawler.extract.links import page_links
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hnr"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.parsers import extract
-from crawler.parsers.generic import GenericParser
-from crawler.parsers.page import Page
+from crawler.extract import extract
+from crawler.extract.generic import GenericParser
+from crawler.extract.page import Page
 
 PARA = (
     "今年以来，全市上下坚持稳中求进工作总基调，统筹推进各项工作，经济运行总体平稳、稳中向好，"

@@ -7,7 +7,7 @@ import re
 import lxml.html
 import pytest
 
-from crawler.parsers import hnr_cn as H
+from crawler.extract import hnr_cn as H
 
 # (name, xpath list, markup where it must find text, markup where it must not)
 XPATH_CASES = [

@@ -179,6 +179,6 @@ def test_safe_defaults_in_settings() -> None:
     assert 0 < settings.DOWNLOAD_TIMEOUT <= 60
     assert settings.XINWEN_FAILURES_ENABLED is True
     assert settings.XINWEN_LOG_TRACEBACKS is False
-    assert "crawler.safety.PrivateAddressGuard" in settings.DOWNLOADER_MIDDLEWARES
-    assert "crawler.failures.RedirectLoopMiddleware" in settings.DOWNLOADER_MIDDLEWARES
-    assert "crawler.failures.FailuresMiddleware" in settings.SPIDER_MIDDLEWARES
+    assert "crawler.crawl.safety.PrivateAddressGuard" in settings.DOWNLOADER_MIDDLEWARES
+    assert "crawler.crawl.failures.RedirectLoopMiddleware" in settings.DOWNLOADER_MIDDLEWARES
+    assert "crawler.crawl.failures.FailuresMiddleware" in settings.SPIDER_MIDDLEWARES

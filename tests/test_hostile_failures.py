@@ -1,4 +1,4 @@
-"""`crawler.failures`: the reason given to each kind of failed request, and short tracebacks."""
+"""`crawler.crawl.failures`: the reason given to each kind of failed request, and short tracebacks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.failures import (
+from crawler.crawl.failures import (
     RedirectLoop,
     RedirectLoopMiddleware,
     ShortTracebackFilter,
@@ -100,7 +100,7 @@ def test_tracebacks_become_one_line():
 def test_redirect_off_the_allowed_domains_is_reported():
     from types import SimpleNamespace
 
-    from crawler.failures import RedirectedOffsite
+    from crawler.crawl.failures import RedirectedOffsite
 
     crawler = SimpleNamespace(spider=SimpleNamespace(allowed_domains=["hnr.cn"]))
     mw = RedirectLoopMiddleware(crawler)  # type: ignore[arg-type]

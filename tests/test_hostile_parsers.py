@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from crawler.budget import BudgetExceeded, time_budget
-from crawler.parsers import ParseError, extract
+from crawler.extract import ParseError, extract
+from crawler.extract.budget import BudgetExceeded, time_budget
 from pipelines.schema import Article
 from tests.hostile import cases
 

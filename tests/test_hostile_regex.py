@@ -1,6 +1,6 @@
 """Every regex of the parsers against text built to make it backtrack.
 
-For each compiled pattern found in `crawler.parsers.*` (module globals, containers and class
+For each compiled pattern found in `crawler.extract.*` (module globals, containers and class
 attributes, site parser modules included), inputs are built from the pattern's own literal
 fragments repeated tens of thousands of times (`记者` × 20,000, `来源：` × 20,000, digits,
 separators …) and every match is consumed with `finditer`. A linear pattern takes milliseconds;
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-import crawler.parsers
+import crawler.extract
 
 TARGET_CHARS = 40_000
 # Far above what a linear pattern needs on 40,000 characters (a few ms), far below a hang.
@@ -41,15 +41,15 @@ def _walk(value: object, seen: set[int]) -> Iterator[re.Pattern]:
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
             yield from _walk(item, seen)
-    elif isinstance(value, type) and value.__module__.startswith("crawler.parsers"):
+    elif isinstance(value, type) and value.__module__.startswith("crawler.extract"):
         for item in vars(value).values():
             yield from _walk(item, seen)
 
 
 def parser_patterns() -> list[tuple[str, re.Pattern]]:
     found: dict[tuple[str, object], tuple[str, re.Pattern]] = {}
-    for info in pkgutil.iter_modules(crawler.parsers.__path__):
-        module = importlib.import_module(f"crawler.parsers.{info.name}")
+    for info in pkgutil.iter_modules(crawler.extract.__path__):
+        module = importlib.import_module(f"crawler.extract.{info.name}")
         for name, value in vars(module).items():
             if isinstance(value, type) and value.__module__ != module.__name__:
                 continue

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extensions import crawl_failed
-from crawler.incremental import parse_when
-from pipelines.state import StateLocked, StateStore
+from crawler.crawl.extensions import crawl_failed
+from crawler.crawl.incremental import parse_when
+from crawler.state import StateLocked, StateStore
 from tests.conftest import needs_bundled_mirror, read_jsonl, run_xinwen
 
 

@@ -1,10 +1,10 @@
-"""Which hrefs a crawl follows (crawler/parsers/links.py)."""
+"""Which hrefs a crawl follows (crawler/extract/links.py)."""
 
 from __future__ import annotations
 
 import lxml.html
 
-from crawler.parsers.links import page_links
+from crawler.extract.links import page_links
 
 
 def _links(markup: str, url: str = "http://news.hnr.cn/djn/") -> tuple[list, int]:

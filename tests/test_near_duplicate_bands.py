@@ -9,13 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.state import (
-    BANDS,
-    MAX_DISTANCE,
-    WIDE_BANDS,
-    StateStore,
-    band_layout,
-)
+from crawler.state import StateStore
+from crawler.state.simhash import BANDS, MAX_DISTANCE, WIDE_BANDS, band_layout
 
 
 def _record(index: int) -> dict:

@@ -10,8 +10,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawler.spiders.hnr import HnrSpider
+from crawler.state import StateStore, body_simhash, crawl_state
 from pipelines.dedupe import DuplicatesPipeline
-from pipelines.state import StateStore, body_simhash, crawl_state
 from tests.conftest import needs_bundled_mirror, read_jsonl, run_xinwen
 from tests.test_state import BODY
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.state import StateStore
 from pipelines.export import (
     DurableFeedStorage,
     durable_feeds,
@@ -17,7 +18,6 @@ from pipelines.export import (
     safe_day,
     safe_site,
 )
-from pipelines.state import StateStore
 from tests.conftest import read_jsonl, run_xinwen
 
 

@@ -12,22 +12,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.parsers import ParseError, extract
-from crawler.parsers.dates import _FOLD_CHARS, _FULLWIDTH_RE, FULLWIDTH_FOLD
-from crawler.parsers.page import (
-    _BMP,
+from crawler.extract import ParseError, extract
+from crawler.extract.dates import _FOLD_CHARS, _FULLWIDTH_RE, FULLWIDTH_FOLD
+from crawler.extract.page import (
     _NFKD_COMMON,
     _NFKD_COMMON_CHARS,
     _NFKD_COMMON_RE,
     _NOT_ALNUM_RE,
     Page,
-    _nfkd_common_present,
-    _nfkd_common_present_numpy,
     body_fingerprint,
-    keep_alphanumeric,
-    keep_alphanumeric_numpy,
-    replace_present,
 )
+from crawler.extract.text import replace_present
 from tests.corpus import evaluation_pages, fixture_pages
 
 
@@ -60,45 +55,6 @@ def reference_fingerprint(body: str) -> str:
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
 
 
-# Both forms of the character tests: the compiled one (crawler/parsers/_compiled.pyx), which the
-# fingerprint uses, and the numpy one, which runs where the module is not built.
-FORMS = pytest.mark.parametrize(
-    ("present", "alphanumeric"),
-    [
-        (_nfkd_common_present, keep_alphanumeric),
-        (_nfkd_common_present_numpy, keep_alphanumeric_numpy),
-    ],
-    ids=["compiled", "numpy"],
-)
-
-
-def test_the_fingerprint_uses_the_compiled_tests():
-    from crawler.parsers import page
-
-    assert page.COMPILED is not None
-
-
-@FORMS
-def test_alphanumeric_table_agrees_with_the_regex_on_every_bmp_character(present, alphanumeric):
-    every = "".join(map(chr, range(_BMP)))  # lone surrogates included
-    assert alphanumeric(every) == _NOT_ALNUM_RE.sub("", every)
-    assert present(every) == set(_NFKD_COMMON_CHARS)
-
-
-@FORMS
-def test_characters_beyond_the_bmp_are_judged_by_the_regex(present, alphanumeric):
-    text = "𠀀𪚥字，😀 Ａ１_"  # CJK extension B (alphanumeric), an emoji (not)
-    assert alphanumeric(text) == "𠀀𪚥字Ａ１"
-    assert present(text) == {"，", "Ａ", "１"}
-
-
-@FORMS
-def test_text_without_any_fold_character_or_punctuation(present, alphanumeric):
-    assert present("") == set()
-    assert alphanumeric("") == ""
-    assert alphanumeric("正文abc123") == "正文abc123"
-
-
 text_with_folds = st.text(
     alphabet=st.one_of(
         st.characters(codec="utf-8"),
@@ -111,10 +67,6 @@ text_with_folds = st.text(
 
 @given(text_with_folds)
 def test_fingerprint_agrees_with_the_regex_computation_on_generated_text(text):
-    for present in (_nfkd_common_present, _nfkd_common_present_numpy):
-        assert present(text) == set(_NFKD_COMMON_RE.findall(text))
-    for alphanumeric in (keep_alphanumeric, keep_alphanumeric_numpy):
-        assert alphanumeric(text) == _NOT_ALNUM_RE.sub("", text)
     assert body_fingerprint(text) == reference_fingerprint(text)
 
 
@@ -159,10 +111,3 @@ def test_bytes_that_are_not_a_page_are_refused_with_their_reason(body, reason):
 )
 def test_pages_after_white_space_or_with_a_stray_nul_are_read(body):
     assert Page(body, "http://example.com/a").tree is not None
-
-
-def test_the_compiled_test_refuses_a_table_of_the_wrong_size():
-    from crawler.parsers.compiled import COMPILED
-
-    with pytest.raises(ValueError, match="8192 bytes"):
-        COMPILED.present_characters("，", b"\xff" * 10)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from crawler.parsers import pagination as PG
-from crawler.parsers.page import Page, body_fingerprint
+from crawler.extract import pagination as PG
+from crawler.extract.page import Page, body_fingerprint
 
 BASE = "http://www.hnr.cn/news/tpxw/201705/t20170518_2984512.html"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.parsers import extract_page, merge_pages
-from crawler.parsers.page import body_fingerprint
+from crawler.extract import extract_page, merge_pages
+from crawler.extract.page import body_fingerprint
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hnr"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text(encoding="utf-8"))

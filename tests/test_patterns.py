@@ -1,4 +1,4 @@
-"""Every regex in crawler/parsers/patterns.py: one positive and one negative example each."""
+"""Every regex in crawler/extract/patterns.py: one positive and one negative example each."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from crawler.parsers import patterns as P
+from crawler.extract import patterns as P
 
 # (name, pattern, text that must match, text that must not)
 CASES = [

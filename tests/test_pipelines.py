@@ -10,7 +10,7 @@ import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler.extensions import CrawlSummary, ShortLogFormatter, crawl_failed, format_summary
+from crawler.crawl.extensions import CrawlSummary, ShortLogFormatter, crawl_failed, format_summary
 from crawler.spiders.hnr import HnrSpider
 from pipelines.dedupe import DuplicatesPipeline
 from pipelines.quarantine import Quarantine, RejectedPage, default_quarantine_path

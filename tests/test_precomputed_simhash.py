@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.extraction import extract_with_simhash
+from crawler.crawl.extraction import extract_with_simhash
+from crawler.state import body_simhash
 from pipelines.dedupe import MAX_PRECOMPUTED, record_simhash, remember_simhash
-from pipelines.state import body_simhash
 
 BODY = "郑州市今年新建公园游园一百二十个，市民出门见绿、推窗见景的愿望正在变成现实。" * 3
 

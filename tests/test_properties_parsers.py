@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis) of `crawler.parsers.extract` on generated and mutated HTML.
+"""Property-based tests (hypothesis) of `crawler.extract.extract` on generated and mutated HTML.
 
 Whatever the bytes, extraction either raises `ParseError` (a page that cannot yield a record,
 with a one-line reason) or returns the record fields with the right types, all UTF-8 encodable,
@@ -12,7 +12,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.parsers import ParseError, extract
+from crawler.extract import ParseError, extract
 from pipelines.schema import Article
 from tests.hostile import ARTICLE
 

@@ -1,4 +1,4 @@
-"""`xinwen report` on a good and a damaged dataset (`pipelines.report`)."""
+"""`xinwen report` on a good and a damaged dataset (`crawler.datasets.report`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import io
 import re
 from pathlib import Path
 
-from pipelines.report import add_report_arguments, run_report, summarise
+from crawler.datasets.report import add_report_arguments, run_report, summarise
 
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "good.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.safety import is_forbidden_address, safe_join, safe_path_component
+from crawler.crawl.safety import is_forbidden_address, safe_join, safe_path_component
 
 CASES = [
     ("127.0.0.1", True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.seen import SeenKeys
+from crawler.crawl.seen import SeenKeys
 
 URLS = st.text(st.sampled_from("ab/:.?=#字\ud800"), max_size=8).map(lambda s: "http://x/" + s)
 

@@ -14,17 +14,17 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.test import get_crawler
 
-from crawler.parsers import SITE_PARSERS, parser_for
-from crawler.parsers.dahe_cn import DaheParser
-from crawler.parsers.generic import GenericParser
-from crawler.parsers.henandaily_cn import HenandailyParser
-from crawler.parsers.hnr_cn import HnrParser
-from crawler.parsers.people_cn import PeopleParser
-from crawler.parsers.registry import load_parser, lookup, site_parsers
+from crawler.extract import SITE_PARSERS, parser_for
+from crawler.extract.dahe_cn import DaheParser
+from crawler.extract.generic import GenericParser
+from crawler.extract.henandaily_cn import HenandailyParser
+from crawler.extract.hnr_cn import HnrParser
+from crawler.extract.people_cn import PeopleParser
+from crawler.extract.registry import load_parser, lookup, site_parsers
+from crawler.sites.profile import SITES_DIR, SiteConfig
 from crawler.spiders import PROFILE_SPIDERS, class_name, profile_spiders
 from crawler.spiders.hnr import HnrSpider
 from crawler.spiders.news import NewsSpider, feed_links, lastmod_day
-from crawler.spiders.site import SITES_DIR, SiteConfig
 from tests.conftest import read_jsonl, run_xinwen
 
 PROFILES = sorted(path.stem for path in SITES_DIR.glob("*.toml"))
@@ -178,7 +178,7 @@ def test_lookup_prefers_the_most_specific_domain() -> None:
 
 @pytest.mark.parametrize(
     ("spec", "error"),
-    [("crawler.parsers.generic", ValueError), ("crawler.parsers.page:Page", TypeError)],
+    [("crawler.extract.generic", ValueError), ("crawler.extract.page:Page", TypeError)],
 )
 def test_load_parser_rejects_bad_specs(spec: str, error: type[Exception]) -> None:
     with pytest.raises(error):
@@ -187,8 +187,8 @@ def test_load_parser_rejects_bad_specs(spec: str, error: type[Exception]) -> Non
 
 def test_two_parsers_for_one_domain_is_an_error(tmp_path: Path) -> None:
     for name, spec in [
-        ("a", "crawler.parsers.dahe_cn:DaheParser"),
-        ("b", "crawler.parsers.people_cn:PeopleParser"),
+        ("a", "crawler.extract.dahe_cn:DaheParser"),
+        ("b", "crawler.extract.people_cn:PeopleParser"),
     ]:
         (tmp_path / f"{name}.toml").write_text(
             f'allowed_domains = ["x.cn"]\nparser = "{spec}"\n', encoding="utf-8"

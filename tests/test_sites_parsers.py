@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.parsers import extract
-from crawler.parsers.page import body_fingerprint
+from crawler.extract import extract
+from crawler.extract.page import body_fingerprint
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SITES = ["henandaily", "dahe", "people_henan", "henan_gov", "zynews"]

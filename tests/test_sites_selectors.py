@@ -8,10 +8,10 @@ from types import ModuleType
 import lxml.html
 import pytest
 
-from crawler.parsers import dahe_cn as D
-from crawler.parsers import henandaily_cn as H
-from crawler.parsers import people_cn as R
-from crawler.parsers import profiled as PR
+from crawler.extract import dahe_cn as D
+from crawler.extract import henandaily_cn as H
+from crawler.extract import people_cn as R
+from crawler.extract import profiled as PR
 
 # (module, name, markup where the list must find text, markup where it must not)
 XPATH_CASES = [

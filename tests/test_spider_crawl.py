@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.mirror import FIXTURES_DIR, Mirror, MirrorServer, url_key
+from crawler.crawl.mirror import FIXTURES_DIR, Mirror, MirrorServer, url_key
 from tests.conftest import SNOWFLAKE_URL, read_jsonl, run_xinwen
 
 

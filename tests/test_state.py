@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.state import StateStore, body_simhash
+from crawler.state import StateStore, body_simhash
 
 BODY = "".join(
     [

@@ -1,4 +1,4 @@
-"""WARC written during a crawl (`crawler.warc_writer`) re-extracts to the crawl's records.
+"""WARC written during a crawl (`crawler.crawl.warc_writer`) re-extracts to the crawl's records.
 
 A tiny Scrapy crawl runs in a subprocess against a loopback `http.server` started here (never
 the internet); the pages are served gzip-compressed and chunked, with and without a charset in
@@ -24,9 +24,9 @@ from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from crawler.archives import ArchiveStats, iter_pages
-from crawler.parsers import extract
-from crawler.warc_writer import WarcWriterExtension, response_records
+from crawler.crawl.warc_writer import WarcWriterExtension, response_records
+from crawler.datasets.archives import ArchiveStats, iter_pages
+from crawler.extract import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -100,8 +100,8 @@ CRAWL_SCRIPT = textwrap.dedent(
     import json, sys
     import scrapy
     from scrapy.crawler import CrawlerProcess
-    from crawler.archives import charset_from_content_type
-    from crawler.parsers import extract
+    from crawler.datasets.archives import charset_from_content_type
+    from crawler.extract import extract
 
     start, warc, out = sys.argv[1:4]
 
@@ -127,7 +127,7 @@ CRAWL_SCRIPT = textwrap.dedent(
 
     process = CrawlerProcess(
         {
-            "EXTENSIONS": {"crawler.warc_writer.WarcWriterExtension": 500},
+            "EXTENSIONS": {"crawler.crawl.warc_writer.WarcWriterExtension": 500},
             "XINWEN_WARC_PATH": warc,
             "ROBOTSTXT_OBEY": False,
             "TELNETCONSOLE_ENABLED": False,
@@ -292,7 +292,7 @@ MIRROR_CRAWL = textwrap.dedent(
     def with_warc():
         settings = project_settings()
         extensions = dict(settings.getdict("EXTENSIONS"))
-        extensions.setdefault("crawler.warc_writer.WarcWriterExtension", 500)
+        extensions.setdefault("crawler.crawl.warc_writer.WarcWriterExtension", 500)
         settings.set("EXTENSIONS", extensions, priority="cmdline")
         settings.set("XINWEN_WARC_PATH", warc, priority="cmdline")
         return settings
@@ -309,7 +309,7 @@ MIRROR_CRAWL = textwrap.dedent(
 def test_hnr_mirror_crawl_re_extracts_from_its_warc(tmp_path):
     """`xinwen crawl hnr --offline` with a WARC, then `xinwen extract` on it: every crawled
     record comes back with the same fields (all but fetched_at and duplicate_of)."""
-    from crawler.archives import run_extract
+    from crawler.datasets.archives import run_extract
 
     script = tmp_path / "mirror_crawl.py"
     script.write_text(MIRROR_CRAWL, encoding="utf-8")

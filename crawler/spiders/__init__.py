@@ -11,8 +11,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from crawler.sites.profile import SITES_DIR
 from crawler.spiders.news import NewsSpider
-from crawler.spiders.site import SITES_DIR
 
 
 def class_name(site: str) -> str:

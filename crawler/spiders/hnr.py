@@ -1,7 +1,7 @@
 """Spider `hnr`: crawl 映象网 (hnr.cn) channel pages and the articles they list.
 
 Crawl strategy only: the URLs it knows come from `crawler/sites/hnr.toml`, and what a page says
-comes from `crawler.parsers.extract`. Arguments (`-a NAME=VALUE`):
+comes from `crawler.extract.extract`. Arguments (`-a NAME=VALUE`):
 
 - `channels`: comma-separated channel names from the TOML (`news,finance`) or start URLs;
 - `max_pages`: request at most this many pages (start pages, list pages and articles);
@@ -21,13 +21,13 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
-from crawler.budget import DEFAULT_BUDGET_SECONDS
-from crawler.extraction import ExtractionPool, default_processes
-from crawler.parsers import ParseError, merge_pages
-from crawler.parsers.links import page_links
-from crawler.parsers.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
-from crawler.seen import SeenKeys
-from crawler.spiders.site import SiteConfig, list_dir, url_key
+from crawler.crawl.extraction import ExtractionPool, default_processes
+from crawler.crawl.seen import SeenKeys
+from crawler.extract import ParseError, merge_pages
+from crawler.extract.budget import DEFAULT_BUDGET_SECONDS
+from crawler.extract.links import page_links
+from crawler.extract.pagination import MAX_PAGES as PAGINATION_MAX_PAGES
+from crawler.sites.profile import SiteConfig, list_dir, url_key
 from pipelines.dedupe import remember_simhash
 from pipelines.quarantine import RejectedPage
 

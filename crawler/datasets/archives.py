@@ -1,0 +1,503 @@
+"""Saved pages in: WARC/ARC archives, directories, glob patterns, HTML files and standard input.
+
+`iter_pages(paths)` yields one `PageInput` per HTML page, streaming: an archive is read record
+by record (warcio), never whole, so memory does not grow with the archive. Records that are not
+pages (requests, metadata, warcinfo, revisits), non-HTML responses and non-200 responses are
+skipped and counted in an `ArchiveStats`.
+
+`run_extract()` is `xinwen extract [--url URL] PATH...`: one JSON record per line on standard
+output, one line per rejected page on standard error, a summary at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import glob
+import gzip
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from pydantic import ValidationError
+
+from crawler.extract import ParseError, extract_page, merge_pages
+from crawler.extract.budget import DEFAULT_BUDGET_SECONDS, time_budget
+from crawler.extract.pagination import MAX_PAGES as MAX_ARTICLE_PAGES
+from crawler.sites.profile import SITES_DIR, SiteConfig
+from pipelines.schema import Article
+
+__all__ = [
+    "ARCHIVE_SUFFIXES",
+    "HTML_SUFFIXES",
+    "MAX_PAGE_BYTES",
+    "ArchiveStats",
+    "PageInput",
+    "add_extract_arguments",
+    "charset_from_content_type",
+    "is_archive_path",
+    "iter_pages",
+    "run_extract",
+]
+
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+HTML_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+HTML_MIME_TYPES = ("text/html", "application/xhtml+xml")
+# A record bigger than this is not a news page; reading it would cost memory for nothing.
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+STDIN = "-"
+STDIN_URL = "file:///dev/stdin"
+
+
+@dataclass(frozen=True)
+class PageInput:
+    """One saved page: what `crawler.extract.extract` needs, plus where it came from."""
+
+    url: str
+    body: bytes
+    http_charset: str | None
+    source_name: str
+    fetched_at: str | None = None  # WARC-Date (UTC) for archive records; None for files
+
+
+@dataclass
+class ArchiveStats:
+    """What `iter_pages` skipped, by kind. `pages` counts the pages it yielded."""
+
+    pages: int = 0
+    skipped_non_html: int = 0
+    skipped_non_200: int = 0
+    skipped_other_records: int = 0  # request, metadata, warcinfo, revisit … records
+    skipped_too_large: int = 0
+    skipped_list_pages: int = 0  # channel / list pages of a profiled site (not articles)
+    unreadable: Counter[str] = field(default_factory=Counter)  # path -> errors
+
+
+def charset_from_content_type(value: str | bytes | None) -> str | None:
+    """The `charset` parameter of a Content-Type header, or None."""
+    if not value:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    message = Message()
+    message["content-type"] = value
+    charset = message.get_param("charset")
+    if isinstance(charset, tuple):  # RFC 2231 form
+        charset = charset[2]
+    if not charset:
+        return None
+    return str(charset).strip().strip("'\"") or None
+
+
+def _mime_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def is_archive_path(path: str | os.PathLike[str]) -> bool:
+    return str(path).lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def _looks_like_archive(path: Path) -> bool:
+    """By name, or by content for archives saved under another name."""
+    if is_archive_path(path):
+        return True
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+            if head[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    head = gz.read(4)
+    except (OSError, EOFError):
+        return False
+    return head in (b"WARC", b"file")  # WARC/1.x, or an ARC's "filedesc://" first record
+
+
+def _warc_date_to_utc(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _expand(paths: Iterable[str]) -> Iterator[str]:
+    """Every input file: globs expanded, directories walked in sorted order. Named (or
+    matched) files are taken whatever their name; files found inside a directory only when
+    they are HTML pages or archives by name."""
+    for raw in paths:
+        if raw == STDIN:
+            yield raw
+            continue
+        if glob.has_magic(raw) and not os.path.exists(raw):
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                yield raw  # reported as unreadable
+            for match in matches:
+                yield from _expand_one(match)
+            continue
+        yield from _expand_one(raw)
+
+
+def _expand_one(path: str) -> Iterator[str]:
+    if not os.path.isdir(path):
+        yield path
+        return
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            lower = name.lower()
+            if lower.endswith(HTML_SUFFIXES) or lower.endswith(ARCHIVE_SUFFIXES):
+                yield os.path.join(root, name)
+
+
+def iter_pages(
+    paths: Iterable[str],
+    stats: ArchiveStats | None = None,
+    url: str | None = None,
+    stdin: BinaryIO | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Iterator[PageInput]:
+    """Every HTML page in `paths` (files, directories, globs, archives, `-` for stdin).
+
+    `url` is the URL given to plain files and stdin (default: their file:// URI); archive
+    records carry their own. Unreadable inputs are counted in `stats.unreadable` and passed to
+    `on_error(path, reason)`; they do not stop the iteration."""
+    stats = stats if stats is not None else ArchiveStats()
+    for path in _expand(paths):
+        try:
+            if path == STDIN:
+                stream = stdin if stdin is not None else sys.stdin.buffer
+                body = stream.read(MAX_PAGE_BYTES + 1)
+                if len(body) > MAX_PAGE_BYTES:
+                    stats.skipped_too_large += 1
+                    continue
+                stats.pages += 1
+                yield PageInput(url or STDIN_URL, body, None, "<stdin>")
+                continue
+            p = Path(path)
+            if _looks_like_archive(p):
+                yield from _iter_archive(p, stats)
+                continue
+            size = p.stat().st_size
+            if size > MAX_PAGE_BYTES:
+                stats.skipped_too_large += 1
+                continue
+            body = p.read_bytes()
+        except (OSError, ValueError) as exc:
+            reason = _os_reason(exc)
+            stats.unreadable[path] += 1
+            if on_error is not None:
+                on_error(path, reason)
+            continue
+        stats.pages += 1
+        yield PageInput(url or p.resolve().as_uri(), body, None, path)
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
+
+
+def _iter_archive(path: Path, stats: ArchiveStats) -> Iterator[PageInput]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    done = 0  # records handled, so that a restart does not yield them twice
+    with path.open("rb") as fh:
+        try:
+            for record in ArchiveIterator(fh, arc2warc=True):
+                page = _page_from_record(record, path, stats)
+                done += 1
+                if page is not None:
+                    stats.pages += 1
+                    yield page
+                # The iterator skips the rest of an unread record itself: nothing is kept.
+            return
+        except ArchiveLoadFailed as exc:
+            if "non-chunked gzip" not in str(exc):
+                raise
+    # `gzip file.warc` makes one gzip member for the whole file, which warcio refuses to
+    # iterate; such a file is still a valid stream once decompressed as a whole.
+    with path.open("rb") as fh, gzip.GzipFile(fileobj=fh) as stream:
+        for index, record in enumerate(ArchiveIterator(stream, arc2warc=True)):
+            if index < done:
+                continue
+            page = _page_from_record(record, path, stats)
+            if page is not None:
+                stats.pages += 1
+                yield page
+
+
+def _page_from_record(record, path: Path, stats: ArchiveStats) -> PageInput | None:
+    rec_type = record.rec_type
+    if rec_type not in ("response", "resource"):
+        stats.skipped_other_records += 1
+        return None
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if rec_type == "response":
+        http = record.http_headers
+        if http is None:  # a response record without HTTP headers (dns:, whois:, …)
+            stats.skipped_other_records += 1
+            return None
+        status = http.get_statuscode()
+        if status != "200":
+            stats.skipped_non_200 += 1
+            return None
+        content_type = http.get_header("Content-Type")
+    else:
+        content_type = record.rec_headers.get_header("Content-Type")
+    mime = _mime_type(content_type)
+    if mime and mime not in HTML_MIME_TYPES:
+        stats.skipped_non_html += 1
+        return None
+    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    if len(body) > MAX_PAGE_BYTES:
+        stats.skipped_too_large += 1
+        return None
+    return PageInput(
+        url=url,
+        body=body,
+        http_charset=charset_from_content_type(content_type),
+        source_name=f"{url} ({path})",
+        fetched_at=_warc_date_to_utc(record.rec_headers.get_header("WARC-Date")),
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# xinwen extract
+
+
+def add_extract_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="HTML file, directory, glob pattern, WARC/ARC archive (.warc, .warc.gz, .arc, "
+        ".arc.gz), or - for standard input (raw bytes)",
+    )
+    parser.add_argument(
+        "--url",
+        help="the URL the page was fetched from (plain files and standard input; default: "
+        "the file's file:// URI); archive records carry their own",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary line (rejected pages are still reported)",
+    )
+
+
+def _validation_reason(exc) -> tuple[str, str]:
+    """(short reason for the summary, full reason for the error line) of a pydantic error."""
+    errors = exc.errors(include_url=False)
+    parts = []
+    keys = []
+    for error in errors[:3]:
+        loc = ".".join(str(part) for part in error["loc"]) or "record"
+        keys.append(f"missing {loc}" if error["type"] == "missing" else f"invalid {loc}")
+        parts.append(f"{loc}: {error['msg']}")
+    if len(errors) > 3:
+        parts.append(f"and {len(errors) - 3} more")
+    return keys[0] if keys else "invalid record", "invalid record: " + "; ".join(parts)
+
+
+def dump_record(record: dict) -> str:
+    """One JSON line: keys in schema order, UTF-8 Chinese (never \\uXXXX)."""
+    return json.dumps(record, ensure_ascii=False)
+
+
+@functools.cache
+def _site_profiles() -> list:
+    return [SiteConfig.load(path.stem) for path in sorted(SITES_DIR.glob("*.toml"))]
+
+
+def is_profiled_list_page(url: str) -> bool:
+    """A channel or list page of a profiled site (a crawl fetched it only for its links): not
+    a record when re-extracting an archive."""
+    if not url.startswith(("http://", "https://")):
+        return False
+    for profile in _site_profiles():
+        if profile.on_site(url):
+            return profile.is_list(url)
+    return False
+
+
+def run_extract(
+    paths: list[str] | argparse.Namespace,
+    url: str | None = None,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+    quiet: bool = False,
+    stdin: BinaryIO | None = None,
+) -> int:
+    """`xinwen extract [--url URL] PATH...`. Exit status 1 when any page yields no valid record
+    (or an input cannot be read), else 0. Accepts the argparse namespace of
+    `add_extract_arguments` in place of `paths`."""
+    if isinstance(paths, argparse.Namespace):
+        namespace = paths
+        paths, url, quiet = namespace.paths, namespace.url, namespace.quiet
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    if url is not None and (len(paths) != 1 or _is_collection(paths[0])):
+        print("xinwen: --url applies to one page (a file or -), not to several", file=err)
+        return 2
+
+    stats = ArchiveStats()
+    rejected: Counter[str] = Counter()
+    records = 0
+    failed = False
+    is_tty = _isatty(err)
+    progress = _progress_bar(err) if is_tty and not quiet else None
+
+    def report(page: str, reason: str) -> None:
+        nonlocal failed
+        failed = True
+        line = f"xinwen: {page}: {reason}"
+        if progress is not None:
+            progress.write(line, file=err)
+        else:
+            print(line, file=err, flush=True)
+
+    def on_unreadable(path: str, reason: str) -> None:
+        rejected["unreadable"] += 1
+        report(path, reason)
+
+    # Multi-page articles: pages waiting for their continuation, keyed by the next page's URL
+    # (an archive written by a crawl holds page 1 before page 2). Bounded by MAX_ARTICLE_PAGES.
+    waiting: dict[str, tuple[list[dict], str]] = {}
+
+    def emit(pages: list[dict], source_name: str) -> None:
+        nonlocal records
+        try:
+            article = Article.model_validate(merge_pages(pages))
+        except ValidationError as exc:
+            key, reason = _validation_reason(exc)
+            rejected[key] += 1
+            report(source_name, reason)
+            return
+        out.write(dump_record(article.model_dump(mode="json")) + "\n")
+        records += 1
+
+    try:
+        for page in iter_pages(paths, stats, url=url, stdin=stdin, on_error=on_unreadable):
+            if progress is not None:
+                progress.update(1)
+            earlier, first_name = waiting.pop(page.url, ([], page.source_name))
+            if not earlier and url is None and is_profiled_list_page(page.url):
+                stats.skipped_list_pages += 1
+                continue
+            try:
+                with time_budget(DEFAULT_BUDGET_SECONDS):
+                    fields, next_url = extract_page(page.body, page.url, page.http_charset)
+                fields["fetched_at"] = page.fetched_at or now_utc()
+            except ParseError as exc:
+                rejected[exc.reason] += 1
+                report(page.source_name, str(exc))
+                if earlier:
+                    emit(earlier, first_name)
+                continue
+            except Exception as exc:  # a parser bug must not lose the rest of an archive
+                rejected["parser error"] += 1
+                report(page.source_name, f"parser error: {type(exc).__name__}: {exc}")
+                if earlier:
+                    emit(earlier, first_name)
+                continue
+            pages = [*earlier, fields]
+            if (
+                next_url
+                and next_url not in {p["url"] for p in pages}
+                and len(pages) < MAX_ARTICLE_PAGES
+            ):
+                waiting[next_url] = (pages, first_name)
+                continue
+            emit(pages, first_name)
+        for pages, first_name in waiting.values():  # continuations not in the archive
+            emit(pages, first_name)
+    except BrokenPipeError:  # `xinwen extract big.warc.gz | head`: stop quietly
+        _silence_broken_stdout(out)
+        return 1 if failed else 0
+    except KeyboardInterrupt:
+        failed = True
+        print("xinwen: interrupted", file=err)
+    except Exception as exc:  # a damaged archive: report it, keep what was written
+        failed = True
+        rejected["damaged archive"] += 1
+        print(f"xinwen: damaged input: {type(exc).__name__}: {exc}", file=err)
+    finally:
+        if progress is not None:
+            progress.close()
+        with contextlib.suppress(BrokenPipeError):
+            out.flush()
+
+    # A summary when it helps: on a terminal, or when archives / directories / globs were read.
+    many = len(paths) > 1 or any(_is_collection(p) for p in paths)
+    if not quiet and (is_tty or many):
+        print(summary_line(records, rejected, stats), file=err)
+    return 1 if failed else 0
+
+
+def _is_collection(path: str) -> bool:
+    """An input that may hold many pages: an archive, a directory or a glob pattern."""
+    if path == STDIN:
+        return False
+    if is_archive_path(path) or os.path.isdir(path):
+        return True
+    return glob.has_magic(path) and not os.path.exists(path)
+
+
+def summary_line(records: int, rejected: Counter[str], stats: ArchiveStats) -> str:
+    total_rejected = sum(rejected.values())
+    text = f"xinwen: {records} records, {total_rejected} rejected"
+    if rejected:
+        text += " (" + ", ".join(f"{k}: {v}" for k, v in rejected.most_common()) + ")"
+    skipped = [
+        (stats.skipped_non_html, "non-HTML"),
+        (stats.skipped_non_200, "non-200"),
+        (stats.skipped_too_large, "too large"),
+        (stats.skipped_list_pages, "list pages"),
+        (stats.skipped_other_records, "non-response records"),
+    ]
+    text += "; skipped " + ", ".join(f"{n} {label}" for n, label in skipped)
+    return text
+
+
+def _silence_broken_stdout(out: IO[str]) -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    if out is sys.stdout:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _progress_bar(err: IO[str]):
+    try:
+        from tqdm import tqdm
+    except ImportError:  # optional: no bar without tqdm
+        return None
+    return tqdm(file=err, unit=" pages", dynamic_ncols=True, leave=False)

@@ -1,0 +1,69 @@
+"""Crawl-state stores: what earlier runs already have, so that a run adds only what is new.
+
+Two stores with the same methods: `StateStore` (SQLite, one file, the default) and
+`RedisStateStore` (shared by the workers of a distributed crawl). `crawl_state(crawler)` picks
+one from the settings and hands every component of a crawl the same instance.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from scrapy import signals
+
+from crawler.state.redis_store import RedisStateStore
+from crawler.state.simhash import body_simhash
+from crawler.state.sqlite_store import (
+    MEMORY,
+    StateLocked,
+    StateStore,
+    default_state_path,
+)
+
+__all__ = [
+    "MEMORY",
+    "RedisStateStore",
+    "StateLocked",
+    "StateStore",
+    "body_simhash",
+    "crawl_state",
+    "default_state_path",
+    "store_per_crawl",
+]
+
+_CRAWL_STATES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def store_per_crawl(crawler: Any, open_store: Any) -> Any:
+    """The crawl's one store, made by `open_store()` on first use and closed when the engine
+    stops (a crawler without signals, as in unit tests, keeps it until it is collected)."""
+    store = _CRAWL_STATES.get(crawler)
+    if store is None:
+        store = _CRAWL_STATES[crawler] = open_store()
+        if getattr(crawler, "signals", None) is not None:
+
+            def close() -> None:
+                if _CRAWL_STATES.get(crawler) is store:
+                    del _CRAWL_STATES[crawler]
+                store.close()
+
+            crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+    return store
+
+
+def crawl_state(crawler: Any) -> StateStore | RedisStateStore:
+    """The crawl's shared `StateStore`, opened on first use from the settings
+    `XINWEN_STATE_PATH` (unset: an in-memory store, this crawl only) and
+    `XINWEN_NEAR_DUPLICATE_DISTANCE`; closed when the engine stops. A state file is locked
+    against a second crawl (`StateLocked`)."""
+    if crawler.settings.get("XINWEN_REDIS_URL"):  # a distributed crawl: the state is in Redis
+        return store_per_crawl(crawler, lambda: RedisStateStore.from_crawler(crawler))
+
+    def open_store() -> StateStore:
+        settings = crawler.settings
+        path = settings.get("XINWEN_STATE_PATH") or MEMORY
+        distance = settings.getint("XINWEN_NEAR_DUPLICATE_DISTANCE", 3)
+        return StateStore(path, near_distance=distance, lock=str(path) != MEMORY)
+
+    return store_per_crawl(crawler, open_store)

@@ -1,0 +1,65 @@
+"""SimHash of a body and its bands: how the stores find near-duplicate articles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+
+SIMHASH_BITS = 64
+# SimHash bands, (first bit, width): by the pigeonhole principle two hashes within Hamming
+# distance d agree on at least one of d + 1 bands, so a near duplicate is found among the
+# hashes sharing a band. A lookup reads about N / 2**width candidates per band: wide bands keep
+# it cheap as the state grows (16 bits: 15 per band at a million articles; 11 bits: 490).
+# Six bands serve every distance up to 5; four bands of 16 bits serve up to 3 (the default).
+BANDS = ((0, 11), (11, 11), (22, 11), (33, 11), (44, 10), (54, 10))
+WIDE_BANDS = ((0, 16), (16, 16), (32, 16), (48, 16))
+MAX_DISTANCE = len(BANDS) - 1
+SHINGLE = 3
+_NOT_TEXT_RE = re.compile(r"[\W_]+")
+
+# splitmix64 finaliser constants: a well-mixed 64-bit hash of each shingle's code points.
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_BIT_WEIGHTS = np.uint64(1) << np.arange(SIMHASH_BITS, dtype=np.uint64)
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """One 64-bit hash per character 3-shingle, computed for all shingles at once."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(points) < SHINGLE:
+        points = np.pad(points, (0, SHINGLE - len(points)))
+    count = len(points) - SHINGLE + 1
+    with np.errstate(over="ignore"):  # multiplication modulo 2**64 is the point
+        keys = np.zeros(count, dtype=np.uint64)
+        for offset in range(SHINGLE):
+            keys = keys * np.uint64(0x110000) + points[offset : offset + count]
+        keys = keys + _GOLDEN
+        keys = (keys ^ (keys >> _SHIFTS[0])) * _MIX1
+        keys = (keys ^ (keys >> _SHIFTS[1])) * _MIX2
+        return keys ^ (keys >> _SHIFTS[2])
+
+
+def body_simhash(body: str) -> int:
+    """64-bit SimHash over character 3-shingles of the body, punctuation and space removed:
+    each bit is set when most shingle hashes have it set. Vectorised (numpy), ~50 µs a page."""
+    text = _NOT_TEXT_RE.sub("", unicodedata.normalize("NFKC", body).lower())
+    hashes = _shingle_hashes(text)
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(hashes)
+    return int(np.sum(_BIT_WEIGHTS[majority], dtype=np.uint64))
+
+
+def band_values(value: int, layout: tuple[tuple[int, int], ...] = BANDS) -> list[int]:
+    return [(value >> start) & ((1 << width) - 1) for start, width in layout]
+
+
+def band_layout(near_distance: int) -> tuple[tuple[int, int], ...]:
+    """The widest bands that still find every hash within `near_distance`."""
+    return WIDE_BANDS if near_distance < len(WIDE_BANDS) else BANDS
+
+
+def layout_name(layout: tuple[tuple[int, int], ...]) -> str:
+    return ",".join(f"{start}+{width}" for start, width in layout)
