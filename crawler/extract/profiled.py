@@ -39,17 +39,16 @@ from crawler.sites.profile import ParserTable, Profile, Selectors
 
 # A printed label in front of a value: "来源：河南日报", "作者:张三", "责任编辑：李四".
 LABEL_RE = re.compile(r"^\s*(?:来源|来自|稿源|作者|记者|编辑|责任编辑|责编)\s*[:：]\s*")
-SOURCE_LABEL_RE = re.compile(r"^\s*(?:来源|来自)\s*[:：]\s*")
 # Brackets around a credit line printed on its own: "（记者 张三）", "(通讯员 李四)".
 CREDIT_BRACKETS_RE = re.compile(r"^[(（\[【]\s*|(?<!\s)\s*[)）\]】]$")  # (?<!\s): linear
 BULLETS_RE = re.compile(r"^[\s□■●◎▲△◆◇★☆]+")
 
 
-def strip_label(text: str | None, label: re.Pattern[str] = LABEL_RE) -> str | None:
+def strip_label(text: str | None) -> str | None:
     """The value of a labelled field without its label; None when nothing is left."""
     if not text:
         return None
-    value = label.sub("", text).strip()
+    value = LABEL_RE.sub("", text).strip()
     return value or None
 
 
@@ -122,7 +121,7 @@ class ProfiledParser(GenericParser):
         if printed and self.source_re is not None:
             match = self.source_re.search(printed)
             printed = match["source"] if match else None
-        value = strip_label(printed, SOURCE_LABEL_RE if self.lines_first else LABEL_RE)
+        value = strip_label(printed)
         if value:
             return value
         match = P.SOURCE_RE.search(self.info_line)

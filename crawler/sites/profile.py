@@ -44,6 +44,10 @@ class ArticlePattern:
 class ProfileError(ValueError):
     """A profile that cannot be used: the message names the file, the line and the key."""
 
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
 
 def _regex(value: str | None) -> str | None:
     if value is not None:
@@ -215,9 +219,9 @@ def load_profile(path: Path) -> Profile:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot read: {exc}") from None
+        raise ProfileError(f"{path}: cannot read: {exc}", path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+        raise ProfileError(f"{path}: not valid TOML: {exc}", path) from None
     data.setdefault("name", path.stem)
     try:
         return Profile.model_validate(data)
@@ -230,7 +234,7 @@ def load_profile(path: Path) -> Profile:
             at = f" line {line}" if line else ""
             message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
             problems.append(f"{path}{at}: {where}: {message}")
-        raise ProfileError("; ".join(problems)) from None
+        raise ProfileError("; ".join(problems), path) from None
 
 
 def sites_dirs(extra: list[Path] | tuple[Path, ...] = ()) -> tuple[Path, ...]:
@@ -244,11 +248,11 @@ class Profiles:
     """Every profile found, by name, and the error line of each one that could not be used."""
 
     found: dict[str, Profile]
-    errors: dict[str, str]
+    errors: dict[str, ProfileError]
 
     def get(self, name: str) -> Profile:
         if name in self.errors:
-            raise ProfileError(self.errors[name])
+            raise self.errors[name]
         try:
             return self.found[name]
         except KeyError:
@@ -260,14 +264,14 @@ def load_profiles(dirs: tuple[Path, ...] | None = None) -> Profiles:
     """Every `*.toml` of the folders (default: `sites_dirs()`); a later folder's profile of the
     same name replaces an earlier one."""
     found: dict[str, Profile] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, ProfileError] = {}
     for folder in sites_dirs() if dirs is None else dirs:
         for path in sorted(Path(folder).glob("*.toml")):
             try:
                 profile = load_profile(path)
             except ProfileError as exc:
                 found.pop(path.stem, None)
-                errors[path.stem] = str(exc)
+                errors[path.stem] = exc
                 continue
             errors.pop(profile.name, None)
             found[profile.name] = profile
