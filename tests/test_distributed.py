@@ -323,6 +323,18 @@ def test_seeded_once_however_many_workers_start(tmp_path, redis, redis_url, refe
     assert _keys(union) == _keys(reference)
 
 
+@pytest.mark.slow
+@needs_bundled_mirror
+def test_worker_joining_a_complete_crawl_says_so_and_succeeds(tmp_path, redis, redis_url):
+    """The state a restarted worker meets when the others have done everything: the start pages
+    were seeded, the queue is empty, nothing is in processing. It has nothing to do: exit 0."""
+    redis.set("xinwen:hnr:seeded", "seeded survivor")
+    late = _worker(tmp_path, redis_url, "late")
+    assert _finish(late) == 0, _log(tmp_path, "late")
+    assert "was already complete when worker" in _log(tmp_path, "late")
+    assert _records(late.out) == []
+
+
 @needs_bundled_mirror
 def test_worker_killed_midway_loses_nothing(tmp_path, redis, redis_url, reference):
     """SIGKILL one worker (its whole process group) while it holds requests; the other worker
