@@ -20,9 +20,11 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason=SKIP_REASON)
 
 XINWEN = Path(sys.executable).with_name("xinwen")
 SLOW = ["-s", "DOWNLOAD_DELAY=0.3", "-s", "AUTOTHROTTLE_ENABLED=False"]
+# Heartbeat: a worker's event loop blocks for seconds while its extraction processes start on a
+# loaded machine (forkserver preload); a 3 s heartbeat then expired and a live worker was reaped.
 QUICK_IDLE = [
     "-s", "XINWEN_REDIS_IDLE_SECONDS=2",
-    "-s", "XINWEN_REDIS_HEARTBEAT_SECONDS=3",
+    "-s", "XINWEN_REDIS_HEARTBEAT_SECONDS=12",
     "-s", "XINWEN_REDIS_PREFETCH=2",
 ]  # fmt: skip
 
