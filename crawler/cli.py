@@ -82,6 +82,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.crawl.incremental import parse_when
     from crawler.state import MEMORY, StateLocked, default_state_path
 
+    if args.sites:  # read by crawler/sites/profile.py, here and in the extraction processes
+        folders = [str(Path(folder).resolve()) for folder in args.sites]
+        os.environ["XINWEN_SITES_DIR"] = os.pathsep.join(
+            filter(None, [os.environ.get("XINWEN_SITES_DIR", ""), *folders])
+        )
     settings = project_settings()
     settings_pairs = _pairs(args.set, "-s")
     spider_args = _pairs(args.arg, "-a")
@@ -236,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--redis", metavar="URL", help="a worker of a distributed crawl: redis://HOST:PORT/DB"
     )
+    p.add_argument(
+        "--sites", action="append", default=[], metavar="DIR",
+        help="also read site profiles (NAME.toml) from this folder (like $XINWEN_SITES_DIR)",
+    )  # fmt: skip
     p.add_argument(
         "--warc", metavar="PATH", help="also write every fetched response to this WARC file"
     )
