@@ -100,11 +100,26 @@ def test_metadata_time_refined_by_the_printed_minute():
     assert parser(html).published().iso == "2022-04-22T18:36:31+08:00"
 
 
-def test_metadata_time_with_offset_wins():
+def test_printed_header_minute_wins_over_a_metadata_time_that_differs():
+    # The CMS stamps 18:00 (10:00Z); the page prints 18:36:31 under the headline.
     html = NEWS.replace(
         "<head>", '<head><meta property="article:published_time" content="2022-04-22T10:00:00Z">'
     )
+    assert parser(html).published().iso == "2022-04-22T18:36:31+08:00"
+
+
+def test_metadata_time_with_offset_wins_when_nothing_is_printed_in_the_header():
+    html = NEWS.replace(
+        "<head>", '<head><meta property="article:published_time" content="2022-04-22T10:00:00Z">'
+    ).replace("2022-04-22 18:36:31 ", "")
     assert parser(html).published().iso == "2022-04-22T10:00+00:00"
+
+
+def test_metadata_time_with_seconds_kept_when_the_header_prints_the_same_minute():
+    html = NEWS.replace(
+        "<head>", '<head><meta name="pubdate" content="2022-04-22 18:36:59">'
+    ).replace("2022-04-22 18:36:31", "2022-04-22 18:36")
+    assert parser(html).published().iso == "2022-04-22T18:36:59+08:00"
 
 
 def test_update_time_is_not_the_publish_time():

@@ -115,6 +115,7 @@ NEGATIVE_MARKER_RE = re.compile(
     + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w in NEGATIVE_EXACT)
     + r")(?![^\s_\-]))"
 )
+TERM_CLASS_RE = re.compile(r"(?<!\S)(?:tag|category|format|status|type)-\S+")
 PUNCTUATION = "，。！？；：、“”,.!?;"
 _PUNCTUATION_RE = re.compile("[" + re.escape(PUNCTUATION) + "]")
 
@@ -165,7 +166,12 @@ def is_negative_class(cls: str | None, ident: str | None) -> bool:
     """is_negative_marker of an element with this class and id."""
     if not cls and not ident:
         return False
-    return NEGATIVE_MARKER_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
+    marker = f"{cls or ''} {ident or ''}".lower()
+    if "hentry" in marker:
+        # A blog post's own classes name its terms (WordPress post_class: "hentry tag-news
+        # category-local"): the post is not a tag list.
+        marker = TERM_CLASS_RE.sub(" ", marker)
+    return NEGATIVE_MARKER_RE.search(marker) is not None
 
 
 def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:

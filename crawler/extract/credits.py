@@ -26,7 +26,7 @@ EDITOR_ROLE_WORDS = tuple(EDITOR_ROLES)
 # Every editor role holds one of these (a test checks it): one-character `in` tests are C scans
 # far cheaper than a test per role word.
 EDITOR_ROLE_MARKS = ("编", "审", "校", "签发")
-_SEPARATORS_RE = re.compile(r"[、,，;；\u3000\s]+")
+_SEPARATORS_RE = re.compile(r"[、,，;；&＆\u3000\s]+")
 # Slashes and colons glued to words become their own tokens: 文/张三 -> 文 / 张三.
 _SLASH_RE = re.compile(r"(?<!\s)\s*([/／|｜])\s*")  # (?<!\s): linear on long blanks
 _PHOTO_AND_TEXT_RE = re.compile(r"文\s*[/／]\s*图")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cached_property
 
 import lxml.etree
@@ -29,11 +30,14 @@ from crawler.extract.credits import (
     unique_by_name,
 )
 from crawler.extract.dates import (
+    CHINA,
     PublishTime,
     find_times,
+    parse_epoch,
     parse_machine_time,
     parse_time,
     url_date,
+    yearless_time,
 )
 from crawler.extract.page import Page, canonicalise_url, clean_text
 from crawler.extract.urls import registrable_domain
@@ -52,6 +56,16 @@ META_TIME_KEYS = (
     "dc.date.issued",
     "dc.date",
     "date",
+)
+# Metadata that dates the page without being its publish time: a reference for printed times
+# without a year ("10-08 12:00") or relative ones ("昨天 14:20").
+META_STAMP_KEYS = (
+    "dateupdate",
+    "article:modified_time",
+    "og:updated_time",
+    "lastmodified",
+    "last-modified",
+    "dc.date.modified",
 )
 # Lines before the body's first paragraph that still belong to the article's header.
 HEADER_LINES = 6
@@ -271,9 +285,38 @@ class GenericParser:
                 ):
                     return text
         og = self.metas.get("og:title")
-        if og:
-            return strip_title_suffix(og)
-        return strip_title_suffix(raw_title) or None
+        named = strip_title_suffix(og) if og else strip_title_suffix(raw_title)
+        # A <title> that names the section ("新闻动态"), or none: the visible headline printed
+        # above the dateline is the article's.
+        if not named or len(named) <= SECTION_TITLE_LENGTH:
+            headline = self.headline_above_dateline()
+            if headline and len(headline) > len(named or ""):
+                return headline
+        return named or None
+
+    def headline_above_dateline(self) -> str | None:
+        """The line just above the first dateline (a date or a 来源 label) before the body."""
+        span = self.body_span
+        if span is None:
+            return None
+        lines = self.page_lines
+        start = next(
+            (i for i in range(span[0], min(span[1] + 1, span[0] + 12)) if is_prose(lines[i].text)),
+            span[0],
+        )
+        for index in range(max(start - HEADER_LINES - 2, 1), start + 1):
+            text = lines[index].text
+            if not (find_times(text) or P.SOURCE_RE.search(text)):
+                continue
+            above = lines[index - 1]
+            if (
+                6 <= len(above.text) <= 80
+                and above.link_share < 0.5
+                and not above.text.endswith(("。", "；", "，", "：", ":"))
+            ):
+                return above.text
+            return None
+        return None
 
     def subtitle(self) -> str | None:
         return None
@@ -281,8 +324,19 @@ class GenericParser:
     def published(self) -> PublishTime | None:
         meta = self.meta_time()
         if meta and meta.has_time:
-            return meta  # (the printed times are not read: the metadata wins)
+            # The minute printed under the headline wins over a metadata time a few minutes or
+            # hours off (a CMS stamps its own save time); the metadata wins when they agree
+            # (it has the seconds) and when nothing is printed there.
+            header = self.header_time()
+            if header and _same_day_other_minute(header, meta):
+                return header
+            return meta
         printed = self.printed_time()
+        header = self.header_time()
+        if header is None and (printed is None or not printed.has_time):
+            yearless = self.yearless_header_time()
+            if yearless and (printed is None or printed.day == yearless.day):
+                return yearless
         if meta:
             if printed and printed.has_time and printed.day == meta.day:
                 return printed  # the metadata gives the day, the page prints the minute
@@ -295,7 +349,7 @@ class GenericParser:
         return None
 
     def meta_time(self) -> PublishTime | None:
-        """The publish time of the page's metadata (OpenGraph, <meta>, JSON-LD)."""
+        """The publish time of the page's metadata (OpenGraph, <meta>, JSON-LD, script data)."""
         for key in META_TIME_KEYS:
             parsed = parse_machine_time(self.metas.get(key.lower()))
             if parsed:
@@ -304,6 +358,58 @@ class GenericParser:
             parsed = parse_machine_time(str(item.get("datePublished") or ""))
             if parsed:
                 return parsed
+        return self.script_time()
+
+    def script_time(self) -> PublishTime | None:
+        """The publish time a page's inline script data holds (`"pubtime": "…"`, `ct = "…"`)."""
+        for text in self.page.script_data_texts:
+            for match in P.SCRIPT_TIME_RE.finditer(text):
+                parsed = (
+                    parse_epoch(match["epoch"])
+                    if match["epoch"]
+                    else parse_machine_time(match["value"])
+                )
+                if parsed:
+                    return parsed
+        return None
+
+    def page_stamp(self) -> date | None:
+        """The day the page's own metadata dates it (publish or update time), else its URL's."""
+        meta = self.meta_time()
+        if meta:
+            return date.fromisoformat(meta.day)
+        for key in META_STAMP_KEYS:
+            parsed = parse_machine_time(self.metas.get(key))
+            if parsed:
+                return date.fromisoformat(parsed.day)
+        return url_date(self.page.url)
+
+    def header_time(self) -> PublishTime | None:
+        """The date and minute printed between the headline and the body, if any."""
+        header = set(self.header_lines)
+        found = [
+            c
+            for c in self.time_candidates()
+            if c.line in header and c.time.has_time and c.score > 0
+        ]
+        if not found:
+            return None
+        return max(found, key=lambda c: (c.score, -c.line, -c.position)).time
+
+    def yearless_header_time(self) -> PublishTime | None:
+        """A time printed without a year in the header ("发布时间：10-08 12:00"), dated by the
+        page's own timestamp."""
+        stamp = None
+        for index in self.header_lines:
+            text = self.page_lines[index].text
+            if len(text) > 80 or P.YEAR_RE.search(text) or not re.search(r"\d[:：]\d", text):
+                continue
+            stamp = stamp or self.page_stamp()
+            if stamp is None:
+                return None
+            found = yearless_time(text, stamp)
+            if found:
+                return found
         return None
 
     def time_candidates(self) -> list[TimeCandidate]:
@@ -369,10 +475,38 @@ class GenericParser:
 
     def source(self) -> str | None:
         match = P.SOURCE_RE.search(self.header_text)
-        if not match:
-            footer = "\n".join(self.page_lines[i].text for i in self.footer_lines)
-            match = P.SOURCE_RE.search(footer) or P.SOURCE_RE.search(self.page_text)
+        if match:
+            return match["source"]
+        unlabelled = self.slot_source() or self.dateline_source()
+        if unlabelled:
+            return unlabelled
+        footer = "\n".join(self.page_lines[i].text for i in self.footer_lines)
+        match = P.SOURCE_RE.search(footer) or P.SOURCE_RE.search(self.page_text)
         return match["source"] if match else None
+
+    def slot_source(self) -> str | None:
+        """The 来源 in a CMS's source slot (`<a class="source">`, `<span class="a_source">`)
+        printed in the header without a label."""
+        if not self.header_lines:
+            return None
+        header = [self.page_lines[i].text for i in self.header_lines]
+        walk = self.walk
+        for index, cls in enumerate(walk.classes):
+            if not cls or not SOURCE_CLASS_RE.search(cls):
+                continue
+            text = clean_text(walk.text_content(index))
+            text = SOURCE_SLOT_STRIP_RE.sub(" ", P.DATE_TIME_RE.sub(" ", text)).strip(" ·⋅|")
+            if 2 <= len(text) <= 30 and not text.isdigit() and any(text in line for line in header):
+                return text
+        return None
+
+    def dateline_source(self) -> str | None:
+        """A media name printed right after the dateline's time: "2019-09-07 04:04 北京日报"."""
+        for index in self.header_lines:
+            match = P.DATELINE_SOURCE_RE.search(self.page_lines[index].text)
+            if match and not is_person_name(match["source"]):
+                return match["source"]
+        return None
 
     def reporters(self) -> list[dict]:
         """People credited with the article, from the most to the least explicit evidence."""
@@ -387,11 +521,34 @@ class GenericParser:
         ):
             found = [p for p in strategy() if self._plausible_person(p["name"])]
             if found:
-                return found
+                return unique_by_name([*found, *self.helper_reporters()])
         return []
 
+    def helper_reporters(self) -> list[dict]:
+        """People credited apart from the byline: contributors closing the article ("（实习生X
+        对此文亦有贡献）") and photographers in captions and credit lines ("（X摄）", "摄影/X")."""
+        lines = [p for p in self.paragraphs if len(p) <= 80]
+        lines += [self.page_lines[i].text for i in self.footer_lines]
+        people: list[dict] = []
+        for text in lines:
+            contributed = P.CONTRIBUTOR_RE.match(text)
+            if contributed:
+                people.extend(parse_bracket_names(contributed["credits"]))
+            for photo in P.PHOTO_LINE_RE.finditer(text):
+                # (A bare "X 摄" closing a caption is left out: evaluation truths disagree on it.)
+                name = photo["bracket"] or photo["labelled"]
+                if name and is_person_name(name):
+                    people.append({"name": name, "role": "摄影", "org": None})
+        return [p for p in people if self._plausible_person(p["name"])]
+
     def _plausible_person(self, name: str) -> bool:
-        if name in self.site_names or name in P.NOT_NAMES:
+        """A name that looks like a person's: not a word of page furniture, not the site's own
+        name or part of it (网易 of 网易新闻), not the 来源 (参考消息)."""
+        if name in P.NOT_NAMES or P.UI_WORD_RE.search(name):
+            return False
+        if name.isascii() and name.isupper():
+            return False  # an acronym: BBC, AFP
+        if any(name in site for site in self.site_names):
             return False
         source = self._source
         return not (source and (name == source or name in source))
@@ -448,8 +605,9 @@ class GenericParser:
         return []
 
     def dateline_reporters(self) -> list[dict]:
-        if self.paragraphs:
-            dateline = P.DATELINE_RE.match(self.paragraphs[0])
+        # The dateline may follow a caption or a gallery label ("图集").
+        for paragraph in self.paragraphs[:3]:
+            dateline = P.DATELINE_RE.match(paragraph)
             if dateline:
                 return parse_credits(dateline["credits"])
         return []
@@ -655,6 +813,21 @@ def strip_title_suffix(title: str) -> str:
 def split_keywords(text: str | None) -> list[str]:
     words = [w.strip() for w in P.KEYWORD_SPLIT_RE.split(text or "") if w.strip()]
     return list(dict.fromkeys(w for w in words if len(w) <= 20))
+
+
+# A <title> this short after its suffix is gone names a section, not an article.
+SECTION_TITLE_LENGTH = 6
+# The class of a CMS's source slot: a class word "source" or ending in "-source" / "_source".
+SOURCE_CLASS_RE = re.compile(r"(?:^|[\s_-])source(?:$|\s)", re.IGNORECASE)
+SOURCE_SLOT_STRIP_RE = re.compile(r"(?:来源|稿源|出处)\s{0,2}[:：]|原创")
+
+
+def _same_day_other_minute(printed: PublishTime, meta: PublishTime) -> bool:
+    """Both on the same China-time day, at different minutes."""
+    moment = datetime.fromisoformat(meta.iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CHINA)
+    return moment.date().isoformat() == printed.day and moment.isoformat()[:16] != printed.iso[:16]
 
 
 # Class or id substrings of a breadcrumb trail.

@@ -50,6 +50,23 @@ YEAR_MONTH_RE = re.compile(
 URL_DATE_RE = re.compile(
     r"(?<!\d)(?P<year>(?:19|20)\d{2})[-/_]?(?P<month>0[1-9]|1[0-2])[-/_]?(?P<day>0[1-9]|[12]\d|3[01])(?!\d)"
 )
+# Month, day and clock time without a year, as portals print today's articles: "10-08 12:00",
+# "发布时间：10-0812:00" (glued), "10月08日 12:00". The year comes from the page's own timestamp.
+MONTH_DAY_TIME_RE = re.compile(
+    r"(?<![\d\-/.])(?P<month>0?[1-9]|1[0-2])\s{0,2}[-/月]\s{0,2}(?P<day>[0-2]\d|3[01]|[1-9])(?!\d{3})"
+    r"\s{0,2}日?\s{0,2}(?P<hour>[01]?\d|2[0-3])\s{0,2}[:：]\s{0,2}(?P<minute>[0-5]\d)(?![\d\-/])"
+)
+# A relative day and a clock time: "昨天 14:20", "前天09:05".
+RELATIVE_DAY_TIME_RE = re.compile(
+    r"(?P<day>今天|昨天|前天)\s{0,2}(?P<hour>[01]?\d|2[0-3])\s{0,2}[:：]\s{0,2}(?P<minute>[0-5]\d)(?!\d)"
+)
+# Publish times in a page's script data: `"pubtime": "2019-09-07 19:02:26"`, `publish_time =
+# '…'`, and the epoch seconds that WeChat and others print as `var ct = "1581517074"`.
+SCRIPT_TIME_RE = re.compile(
+    r"""(?:(?<![A-Za-z_])(?:pubtime|pubTime|pub_time|publish_?[tT]ime|publishDate|pubDate|"""
+    r"""datePublished)["']?\s{0,2}[:=]\s{0,2}["'](?P<value>[0-9][0-9 :TZ+./-]{7,30})["']"""
+    r"""|(?<![A-Za-z_.])ct\s{0,2}=\s{0,2}["'](?P<epoch>1\d{9})["'])"""
+)
 # Words that say a time is not the publish time.
 NOT_PUBLISHED_LABELS_RE = re.compile(
     r"(?:更新|修改|编辑于|最后|评论|回复|登录|登陆|注册|截止|截至|访问|建立|创建|开通|加入|生日|出生|"
@@ -67,7 +84,27 @@ SOURCE_RE = re.compile(
     rf"(?=\s|$|[|｜/]|责编|责任编辑|编辑|作者|记者|时间|发布|点击|浏览|字号|[\[【])"
 )
 
+# The 来源 printed without a label after the dateline's time: "2019-09-07 04:04 北京日报".
+# Only media names count here (an ending that names a newspaper, site, agency or account).
+DATELINE_SOURCE_RE = re.compile(
+    rf"\d[:：]\d\d(?:[:：]\d\d)?\s{{1,3}}(?P<source>[{HAN}A-Za-z·]{{1,16}}?"
+    r"(?:日报|晚报|晨报|早报|时报|商报|周刊|报|网|新闻|消息|社|电视台|客户端|在线|发布|财经|头条))"
+    r"(?=\s|$)"
+)
+
 # ---------------------------------------------------------------------------- credits
+# Credits of people who helped, closing an article: "（实习生王金茹对此文亦有贡献）".
+CONTRIBUTOR_RE = re.compile(
+    rf"^[(（]\s{{0,2}}(?P<credits>[{HAN}A-Za-z·\s、，,]{{2,40}}?)\s{{0,2}}(?:对此文亦有贡献|对本文亦有贡献|"
+    r"亦有贡献|对本文有贡献|参与采写)\s{0,2}[)）]$"
+)
+# Photographers credited on their own in a caption or a footer: "（刘通摄）", "摄影/张艳",
+# "图/李四", "张三 摄".
+PHOTO_LINE_RE = re.compile(
+    rf"(?:[(（]\s{{0,2}}(?P<bracket>[{HAN}]{{2,4}})\s{{0,2}}摄(?:影)?\s{{0,2}}[)）]"
+    rf"|(?:^|\s)(?:摄影|图片|图)\s{{0,2}}[/／:：]\s{{0,2}}(?P<labelled>[{HAN}]{{2,4}})(?=$|[\s、，,])"
+    rf"|(?:^|[\s。，,])(?P<postfix>[{HAN}]{{2,4}})\s{{1,2}}摄(?:影)?\s{{0,2}}$)"
+)
 # ---------------------------------------------------------------------------- posters
 # Blogs and forums: the poster is the author. "由海姑娘张贴 @", "本贴由大卫于", "ggjjzhzz 发表于",
 # "by duscha". The first opens with 由 itself, not an optional 本贴/此帖 before it: that only
@@ -134,7 +171,8 @@ ORG_NAME_RE = re.compile(
 # Words of page furniture inside a short line: never part of a name.
 UI_WORD_RE = re.compile(
     r"评论|查看|点击|登录|登陆|注册|首页|更多|返回|关注|分享|收藏|打印|关闭|目录|简介|作业|下载|上传|"
-    r"搜索|订阅|推荐|阅读|浏览|发表|回复|留言|链接|投稿|联系|导航|栏目|专题|频道|热点|排行|相关"
+    r"搜索|订阅|推荐|阅读|浏览|发表|回复|留言|链接|投稿|联系|导航|栏目|专题|频道|热点|排行|相关|热门|"
+    r"最新|文章|今天|昨天|前天|刚刚|整合|网络|来自"
 )
 PAGE_WORDS = """
 时间 日期 发表 发表于 阅读 点击 浏览 评论 回复 转发 分享 收藏 关注 粉丝 点赞 举报 打印 关闭
@@ -198,6 +236,15 @@ NOT_NAMES = frozenset(
         "执笔人",
         "编者",
         "编者按",
+        "整合",
+        "网络",
+        "网络整理",
+        "整理自",
+        "今天",
+        "昨天",
+        "前天",
+        "刚刚",
+        "原创",
     ]
 ) | frozenset(
     # Labels and page furniture that sit where a byline would: never names.
@@ -218,7 +265,9 @@ BYLINE_LINE_RE = re.compile(
 # An author label anywhere in a short line: "02日14:25 作者： 赵婕 出自[…]".
 AUTHOR_LABEL_ANY_RE = re.compile(r"(?:作者|执笔人|撰稿人?|撰文|记者)\s{0,2}[:：]")
 # A line that starts with an author label: 作者：宋怡 杨志华 / 执笔人：… / 记者：…
-AUTHOR_LABEL_RE = re.compile(r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|文)\s{0,2}[:：/／]")
+AUTHOR_LABEL_RE = re.compile(
+    r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|采写|文)\s{0,2}[:：/／]"
+)
 # A screen name: Latin letters, digits and underscores, starting with a letter.
 HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
 # A photographer credited at the end of an image caption: "市民赏花踏青。孙磊 摄".
