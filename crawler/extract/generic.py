@@ -263,7 +263,7 @@ class GenericParser:
         )
 
     def title(self) -> str | None:
-        return self._title
+        return strip_title_badge(self._title)
 
     @cached_property
     def _title(self) -> str | None:
@@ -522,7 +522,8 @@ class GenericParser:
             found = [p for p in strategy() if self._plausible_person(p["name"])]
             if found:
                 return unique_by_name([*found, *self.helper_reporters()])
-        return []
+        # No byline: the staff who made the pictures are the article's only credit.
+        return unique_by_name(self.helper_reporters())
 
     def helper_reporters(self) -> list[dict]:
         """People credited apart from the byline: contributors closing the article ("（实习生X
@@ -535,10 +536,12 @@ class GenericParser:
             if contributed:
                 people.extend(parse_bracket_names(contributed["credits"]))
             for photo in P.PHOTO_LINE_RE.finditer(text):
-                # (A bare "X 摄" closing a caption is left out: evaluation truths disagree on it.)
-                name = photo["bracket"] or photo["labelled"]
-                if name and is_person_name(name):
-                    people.append({"name": name, "role": "摄影", "org": None})
+                # A bare "X 摄" closing a caption is left out: it credits a picture, often a
+                # handout; a staff photographer's credit names the role ("记者 X 摄").
+                found = photo["bracket"] or photo["labelled"] or photo["reporters"] or ""
+                for name in re.split(r"[、\s]+", found):
+                    if is_person_name(name):
+                        people.append({"name": name, "role": "摄影", "org": None})
         return [p for p in people if self._plausible_person(p["name"])]
 
     def _plausible_person(self, name: str) -> bool:
@@ -584,6 +587,10 @@ class GenericParser:
         for text in texts:
             if is_byline(text):
                 people.extend(parse_credits(text))
+        if people:
+            return unique_by_name(people)
+        for text in texts:
+            people.extend(unlabelled_byline(text))
         if people:
             return unique_by_name(people)
         for text in texts:
@@ -647,6 +654,14 @@ class GenericParser:
                 break
             previous = self.page_lines[header[position] - 1].text
             between = [self.page_lines[i].text for i in header[position + 1 :]]
+            names = re.split(r"[、，,\s]+", text) if "、" in text or " " in text else [text]
+            if (
+                2 <= len(names) <= 4
+                and all(is_person_name(n) and not P.UI_WORD_RE.search(n) for n in names)
+                and len(previous) <= 80
+                and all(is_furniture(line) for line in between)
+            ):
+                return [{"name": n, "role": "作者", "org": None} for n in names]
             if (
                 (is_person_name(text) or (text.isascii() and is_handle(text)))
                 and not P.UI_WORD_RE.search(text)
@@ -773,6 +788,23 @@ def is_byline(text: str) -> bool:
     )
 
 
+def unlabelled_byline(text: str) -> list[dict]:
+    """Bylines without a role word: a portal's "08:19 [ 王小明 ]", "王小明/中国青年报"."""
+    if len(text) > 80:
+        return []
+    bracket = P.BRACKET_BYLINE_RE.search(text)
+    if bracket:
+        names = re.split(r"[\s、，,]+", bracket["names"])
+        if all(is_person_name(n) for n in names):
+            return [{"name": n, "role": "作者", "org": None} for n in names]
+    slash = P.NAME_SLASH_MEDIA_RE.match(text)
+    if slash:
+        names = re.split(r"[\s、，,]+", slash["names"])
+        if all(is_person_name(n) for n in names):
+            return [{"name": n, "role": "作者", "org": slash["org"]} for n in names]
+    return []
+
+
 def labelled_credits(text: str) -> list[dict]:
     """People after an author label anywhere in a short line: `02日14:25 作者： 赵婕 出自[…]`."""
     if len(text) > 80:
@@ -802,6 +834,14 @@ def is_handle(name: str) -> bool:
     if name in P.NOT_NAMES or name.isdigit():
         return False
     return is_person_name(name) or bool(P.HANDLE_RE.match(name))
+
+
+def strip_title_badge(title: str | None) -> str | None:
+    """The headline without a badge word before it ("独家｜", "【快讯】")."""
+    if not title:
+        return title
+    stripped = P.TITLE_BADGE_RE.sub("", title)
+    return stripped if len(stripped) >= 4 else title
 
 
 def strip_title_suffix(title: str) -> str:
