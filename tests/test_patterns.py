@@ -28,6 +28,13 @@ CASES = [
         "2019-09-07 04:04 北京日报",
         "2020-06-05 20:35 叨叨姐",
     ),
+    (
+        "SOURCE_BEFORE_DATE_RE",
+        P.SOURCE_BEFORE_DATE_RE,
+        "原创 南方都市报 2019-09-09 16:01:46",
+        "南方都市报记者获悉",
+    ),
+    ("CLOSING_CREDIT_RE", P.CLOSING_CREDIT_RE, "编辑|禤志杰", "编辑部认为，这件事值得关注。"),
     ("CONTRIBUTOR_RE", P.CONTRIBUTOR_RE, "（实习生王金茹对此文亦有贡献）", "（本文有删节）"),
     ("PHOTO_LINE_RE", P.PHOTO_LINE_RE, "启动仪式现场。（刘通摄）", "摄影展在市博物馆开幕"),
     (

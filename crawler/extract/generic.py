@@ -502,10 +502,18 @@ class GenericParser:
 
     def dateline_source(self) -> str | None:
         """A media name printed right after the dateline's time: "2019-09-07 04:04 北京日报"."""
+        lines = self.page_lines
         for index in self.header_lines:
-            match = P.DATELINE_SOURCE_RE.search(self.page_lines[index].text)
+            text = lines[index].text
+            match = P.DATELINE_SOURCE_RE.search(text)
             if match and not is_person_name(match["source"]):
                 return match["source"]
+            match = P.SOURCE_BEFORE_DATE_RE.match(text)
+            if match and len(text) <= 60 and lines[index].link_share < 0.5:
+                alone = match.end() == len(text)
+                near = [lines[i].text for i in (index - 1, index + 1) if 0 <= i < len(lines)]
+                if not alone or any(P.YEAR_RE.search(t) and find_times(t) for t in near):
+                    return match["source"]
         return None
 
     def reporters(self) -> list[dict]:
@@ -677,7 +685,22 @@ class GenericParser:
         return parse_editors(zone) or parse_editors(self.page_text)
 
     def body(self) -> str:
-        return "\n".join(self.paragraphs)
+        return "\n".join(self.body_paragraphs)
+
+    @cached_property
+    def body_paragraphs(self) -> list[str]:
+        """The paragraphs without the header a content block may open with: the headline
+        again, the dateline, the 来源 line and the font-size and follow buttons."""
+        paragraphs = self.paragraphs
+        title = self.title()
+        start = 0
+        for text in paragraphs[: HEADER_LINES * 2]:
+            if is_prose(text):
+                break
+            if not (text == title or is_header_furniture(text)):
+                break
+            start += 1
+        return paragraphs[start:] if start < len(paragraphs) else paragraphs
 
     def keywords(self) -> list[str]:
         text = self.page_text
@@ -737,9 +760,14 @@ class GenericParser:
             return []
         lines = self.walk.element_lines(node, skip_negative=True)
         kept: list[str] = []
+        in_credits = False  # inside the credit block closing the article
         for line in lines:
             if P.BODY_END_RE.match(line.text) and sum(len(k) for k in kept) >= 150:
                 break
+            if len(line.text) <= 50 and P.CLOSING_CREDIT_RE.match(line.text):
+                in_credits = in_credits or sum(len(k) for k in kept) >= 150
+            elif in_credits:
+                break  # what follows the closing credits is the page's, not the article's
             if line.link_share > 0.6 and not P.SENTENCE_END_RE.search(line.text):
                 continue  # a link of a list, not a sentence of the article
             kept.append(line.text)
@@ -811,6 +839,18 @@ def labelled_credits(text: str) -> list[dict]:
         return []
     label = P.AUTHOR_LABEL_ANY_RE.search(text)
     return parse_credits(text[label.start() :]) if label else []
+
+
+def is_header_furniture(text: str) -> bool:
+    """A header line inside a content block: a dateline or 来源 line, or a button."""
+    if len(text) <= 4 and not P.SENTENCE_END_RE.search(text):
+        return True  # 字号, 大, 小, 关注, 图集
+    if len(text) > 60:
+        return False
+    return bool(
+        (P.YEAR_RE.search(text) and find_times(text) and len(P.DATE_TIME_RE.sub("", text)) <= 40)
+        or (P.SOURCE_RE.search(text) and not P.SENTENCE_END_RE.search(text))
+    )
 
 
 def is_prose(text: str) -> bool:

@@ -86,10 +86,17 @@ SOURCE_RE = re.compile(
 
 # The 来源 printed without a label after the dateline's time: "2019-09-07 04:04 北京日报".
 # Only media names count here (an ending that names a newspaper, site, agency or account).
+MEDIA_NAME = (
+    rf"[{HAN}A-Za-z·]{{1,16}}?"
+    r"(?:日报|晚报|晨报|早报|时报|商报|周刊|报|网|新闻|消息|社|电视台|客户端|在线|发布|财经|头条)"
+)
 DATELINE_SOURCE_RE = re.compile(
-    rf"\d[:：]\d\d(?:[:：]\d\d)?\s{{1,3}}(?P<source>[{HAN}A-Za-z·]{{1,16}}?"
-    r"(?:日报|晚报|晨报|早报|时报|商报|周刊|报|网|新闻|消息|社|电视台|客户端|在线|发布|财经|头条))"
-    r"(?=\s|$)"
+    rf"\d[:：]\d\d(?:[:：]\d\d)?\s{{1,3}}(?P<source>{MEDIA_NAME})(?=\s|$)"
+)
+# The same before the date ("原创 南方都市报 2019-09-09 16:01"), or a media name alone on its
+# line next to the dateline ("新华社" above "2020-01-03 18:13").
+SOURCE_BEFORE_DATE_RE = re.compile(
+    rf"^(?:原创\s{{1,3}})?(?P<source>{MEDIA_NAME})(?:\s{{1,3}}(?:19|20)\d\d\s{{0,2}}[-/.年]|$)"
 )
 
 # ---------------------------------------------------------------------------- credits
@@ -309,7 +316,7 @@ EDITOR_ROLES = (
 # and made the engine try every position of the page text instead of skipping to a role's
 # first character).
 EDITOR_RE = re.compile(
-    rf"(?P<role>{'|'.join(EDITOR_ROLES)})\s{{0,2}}[:：/]\s{{0,3}}"
+    rf"(?P<role>{'|'.join(EDITOR_ROLES)})\s{{0,2}}[:：/|｜丨]\s{{0,3}}"
     rf"(?P<names>[{HAN}A-Za-z·]{{2,10}}(?:[ \u3000、,，]{{1,3}}[{HAN}·]{{2,5}}){{0,4}})"
 )
 
@@ -317,7 +324,13 @@ EDITOR_RE = re.compile(
 # A heading after which nothing is the article's own text.
 BODY_END_RE = re.compile(
     r"^[\[【]?\s{0,2}(?:相关报道|相关新闻|相关链接|相关阅读|相关文章|延伸阅读|推荐阅读|更多精彩|热门推荐|"
-    r"精彩推荐|猜你喜欢|网友评论|最新评论|发表评论|我要评论|热门评论|相关专题|热点推荐)\s{0,2}[\]】:：>]?\s{0,2}$"
+    r"精彩推荐|猜你喜欢|网友评论|最新评论|发表评论|我要评论|热门评论|相关专题|热点推荐|我要跟帖|"
+    r"全部评论|热门跟帖|评论\s{0,2}[(（]\d{1,7}[)）])\s{0,2}[\]】:：>]?\s{0,2}$"
+)
+# A line of the credit block that closes an article: "编辑|张三", "责编：李四", "来源|羊城晚报".
+CLOSING_CREDIT_RE = re.compile(
+    rf"^[\[【(（]?\s{{0,2}}(?:{'|'.join(EDITOR_ROLES)}|来源|校对|审核|监制|出品|统筹)\s{{0,2}}"
+    r"[:：/|｜丨]\s{0,3}[^。！？]{1,40}$"
 )
 # An item of a list of links: "·标题（2005-04-01 09:56）", "v 标题 2005-07-11", "- 标题".
 LIST_ITEM_RE = re.compile(r"^(?:[·•・●○◆◇■□▪▫►▸>※-]|v\s|\d{1,2}[.、]\s?)")
