@@ -241,12 +241,16 @@ def predict(tool: str, truth: list[dict], directory: Path) -> tuple[dict[str, di
 
 
 def pages_lost(truth: list[dict], predictions: dict[str, dict]) -> int:
-    """Pages with a body in the truth for which the tool gave no body (no record)."""
-    return sum(
-        1
-        for item in truth
-        if item.get("body") and not (predictions.get(item["id"], {}).get("body") or "").strip()
-    )
+    """Pages with a body in the truth for which the tool gave no body or no headline: a record
+    needs both, so xinwen would reject the page."""
+    lost = 0
+    for item in truth:
+        prediction = predictions.get(item["id"], {})
+        if item.get("body") and not (
+            (prediction.get("body") or "").strip() and (prediction.get("title") or "").strip()
+        ):
+            lost += 1
+    return lost
 
 
 def score_set(scorer: ModuleType, truth: list[dict], predictions: dict[str, dict]) -> dict:

@@ -23,6 +23,7 @@ from crawler.extract.blocks import (
     class_words,
     densest_block,
     is_boilerplate_block,
+    is_negative_class,
     is_negative_marker,
     link_density,
     text_lines,
@@ -243,3 +244,9 @@ def test_a_tree_with_comments_is_refused_with_a_clear_error():
     tree = lxml.html.document_fromstring("<html><body><div>a<!-- c -->b</div></body></html>")
     with pytest.raises(ValueError, match="without comments"):
         TreeWalk(tree)
+
+
+def test_a_blog_post_with_tag_classes_is_not_a_tag_list():
+    # WordPress post_class(): "hentry tag-news category-local" names the post's terms.
+    assert not is_negative_class("post-1 post hentry tag-news category-local", None)
+    assert is_negative_class("tag-list", None)

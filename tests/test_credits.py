@@ -74,3 +74,16 @@ def test_people(word):
 def test_editors():
     assert parse_editors("文章关键词:平顶山 责编:王庆河") == [{"name": "王庆河", "role": "责编"}]
     assert names(parse_editors("【责任编辑：张三 李四】")) == ["张三", "李四"]
+
+
+def test_several_names_joined_by_an_ampersand_are_all_credited():
+    assert names(parse_credits("执笔/叨叨姐、胡一刀&李小飞刀")) == ["叨叨姐", "胡一刀", "李小飞刀"]
+
+
+def test_editors_credited_with_a_bar():
+    people = parse_editors("编辑|禤志杰\n责编|陈梦莹\n校对|黄慧敏")
+    assert [(p["name"], p["role"]) for p in people] == [
+        ("禤志杰", "编辑"),
+        ("陈梦莹", "责编"),
+        ("黄慧敏", "校对"),
+    ]
