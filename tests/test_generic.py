@@ -320,3 +320,25 @@ def test_short_flash_and_notice_are_kept():
     )
     assert record["title"] == "9月CPI同比上涨"
     assert record["body"] == flash
+
+
+def test_headline_linked_above_the_body_when_the_page_has_no_title():
+    html = (
+        '<html><head><meta charset="utf-8"></head><body><ul><li><a href="/1">1. 另一篇文章(6)</a>'
+        '</li></ul><div><a href="/a/1.html">十三岁女孩辍学后的遭遇</a></div>'
+        f"<div><p>{PARA}</p><p>{PARA}</p></div></body></html>"
+    )
+    assert parser(html).title() == "十三岁女孩辍学后的遭遇"
+
+
+def test_blog_author_link_in_the_header():
+    p = page(
+        "<title>全市经济稳中向好</title>",
+        HEADLINE + '<div class="post-meta"><a rel="author" href="/u/9">海姑娘</a> 2005-06-14</div>',
+    )
+    assert [r["name"] for r in p.reporters()] == ["海姑娘"]
+    p = page(
+        "<title>全市经济稳中向好</title>",
+        HEADLINE + '<div><span class="author-name">ggjjzhzz</span> 2005-06-14</div>',
+    )
+    assert [r["name"] for r in p.reporters()] == ["ggjjzhzz"]

@@ -289,10 +289,23 @@ class GenericParser:
         # A <title> that names the section ("新闻动态"), or none: the visible headline printed
         # above the dateline is the article's.
         if not named or len(named) <= SECTION_TITLE_LENGTH:
-            headline = self.headline_above_dateline()
+            headline = self.headline_above_dateline() or (
+                None if named else self.headline_above_body()
+            )
             if headline and len(headline) > len(named or ""):
                 return headline
         return named or None
+
+    def headline_above_body(self) -> str | None:
+        """The line right above the body's first paragraph, when it reads as a headline."""
+        span = self.body_span
+        if not span or span[0] == 0:
+            return None
+        # (Old portals link the headline to the page itself: a link is no reason to refuse it.)
+        above = self.page_lines[span[0] - 1].text
+        if is_headline_like(above) and len(above) >= 8 and not P.LIST_ITEM_RE.match(above):
+            return above
+        return None
 
     def headline_above_dateline(self) -> str | None:
         """The line just above the first dateline (a date or a 来源 label) before the body."""
@@ -309,11 +322,7 @@ class GenericParser:
             if not (find_times(text) or P.SOURCE_RE.search(text)):
                 continue
             above = lines[index - 1]
-            if (
-                6 <= len(above.text) <= 80
-                and above.link_share < 0.5
-                and not above.text.endswith(("。", "；", "，", "：", ":"))
-            ):
+            if is_headline_like(above.text) and above.link_share < 0.5:
                 return above.text
             return None
         return None
@@ -521,6 +530,7 @@ class GenericParser:
         for strategy in (
             self.meta_reporters,
             self.header_reporters,
+            self.author_link_reporters,
             self.labelled_footer_reporters,
             self.dateline_reporters,
             self.trailing_reporters,
@@ -604,6 +614,26 @@ class GenericParser:
         for text in texts:
             people.extend(labelled_credits(text))
         return unique_by_name(people)
+
+    def author_link_reporters(self) -> list[dict]:
+        """The author's name in an element marked as such (`<a rel="author">`, a class word
+        `author` / `byline` / `writer`), printed in the article's header or footer: blogs and
+        CMSs link the poster's page."""
+        zone = [self.page_lines[i].text for i in [*self.header_lines, *self.footer_lines]]
+        if not zone:
+            return []
+        walk = self.walk
+        for index, cls in enumerate(walk.classes):
+            element = walk.elements[index]
+            if not (
+                (cls and AUTHOR_CLASS_RE.search(cls)) or "author" in (element.get("rel") or "")
+            ):
+                continue
+            text = clean_text(walk.text_content(index))
+            text = re.sub(r"^(?:作者|文|by|By|BY)\s{0,2}[:：/]?\s{0,2}", "", text).strip()
+            if (is_person_name(text) or is_handle(text)) and any(text in line for line in zone):
+                return [{"name": text, "role": "作者", "org": None}]
+        return []
 
     def labelled_footer_reporters(self) -> list[dict]:
         """作者：/ 执笔人：/ 记者： lines in or closing the article (a blog's "作者:X 发表于")."""
@@ -841,6 +871,11 @@ def labelled_credits(text: str) -> list[dict]:
     return parse_credits(text[label.start() :]) if label else []
 
 
+def is_headline_like(text: str) -> bool:
+    """6 to 80 characters not ending as a sentence or a label does."""
+    return 6 <= len(text) <= 80 and not text.endswith(("。", "；", "，", "：", ":"))
+
+
 def is_header_furniture(text: str) -> bool:
     """A header line inside a content block: a dateline or 来源 line, or a button."""
     if len(text) <= 4 and not P.SENTENCE_END_RE.search(text):
@@ -910,6 +945,10 @@ def _same_day_other_minute(printed: PublishTime, meta: PublishTime) -> bool:
     return moment.date().isoformat() == printed.day and moment.isoformat()[:16] != printed.iso[:16]
 
 
+# The class of an author's name or link: a class word "author", "byline" or "writer".
+AUTHOR_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:author|byline|writer)(?:$|[\s_-](?:name|link)\b|\s)", re.I
+)
 # Class or id substrings of a breadcrumb trail.
 BREADCRUMB_MARKERS = ("crumb", "position", "location")
 BREADCRUMB_MARKER_RE = re.compile("|".join(map(re.escape, BREADCRUMB_MARKERS)))
