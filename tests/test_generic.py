@@ -342,3 +342,12 @@ def test_blog_author_link_in_the_header():
         HEADLINE + '<div><span class="author-name">ggjjzhzz</span> 2005-06-14</div>',
     )
     assert [r["name"] for r in p.reporters()] == ["ggjjzhzz"]
+
+
+def test_a_date_in_the_body_does_not_beat_the_url_date():
+    body = f"<p>2019年10月1日 10:00，{PARA}</p><p>{PARA}</p>"
+    html = (
+        f'<html><head><meta charset="utf-8"><title>全市经济稳中向好</title></head><body>'
+        f"{HEADLINE}<div>{body}</div></body></html>"
+    )
+    assert parser(html).published().iso == "2022-04-22"

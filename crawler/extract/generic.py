@@ -350,9 +350,9 @@ class GenericParser:
             if printed and printed.has_time and printed.day == meta.day:
                 return printed  # the metadata gives the day, the page prints the minute
             return meta
-        if printed:
-            return printed
         day = url_date(self.page.url)
+        if printed and not (day and header is None and printed.day != day.isoformat()):
+            return printed  # (a date printed in the body or a link list does not beat the URL's)
         if day:
             return PublishTime(day.isoformat(), day.isoformat(), has_time=False)
         return None
