@@ -351,3 +351,17 @@ def test_a_date_in_the_body_does_not_beat_the_url_date():
         f"{HEADLINE}<div>{body}</div></body></html>"
     )
     assert parser(html).published().iso == "2022-04-22"
+
+
+def test_a_flash_page_keeps_its_flash_not_the_list_of_others():
+    flash = "【快讯】国家统计局今天公布，9月份全国居民消费价格同比上涨百分之二点八，环比上涨百分之零点九。"
+    others = "".join(
+        f"<p>09:{minute:02d}</p><p>另一条快讯的内容，第{minute}条，某地今天发生了一件事情，有关部门已经介入调查。</p>"
+        for minute in (10, 20, 30)
+    )
+    p = page(
+        "<title>9月CPI同比上涨</title>",
+        "<h1>9月CPI同比上涨</h1>",
+        f"<p>09:32</p><p>{flash}</p>{others}",
+    )
+    assert p.body() == flash

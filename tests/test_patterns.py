@@ -35,6 +35,7 @@ CASES = [
         "南方都市报记者获悉",
     ),
     ("CLOSING_CREDIT_RE", P.CLOSING_CREDIT_RE, "编辑|禤志杰", "编辑部认为，这件事值得关注。"),
+    ("BARE_TIME_LINE_RE", P.BARE_TIME_LINE_RE, "2019-10-15 09:32", "09:32 国家统计局公布数据"),
     ("CONTRIBUTOR_RE", P.CONTRIBUTOR_RE, "（实习生王金茹对此文亦有贡献）", "（本文有删节）"),
     ("PHOTO_LINE_RE", P.PHOTO_LINE_RE, "启动仪式现场。（刘通摄）", "摄影展在市博物馆开幕"),
     (

@@ -730,7 +730,8 @@ class GenericParser:
             if not (text == title or is_header_furniture(text)):
                 break
             start += 1
-        return paragraphs[start:] if start < len(paragraphs) else paragraphs
+        kept = paragraphs[start:] if start < len(paragraphs) else paragraphs
+        return first_flash(kept)
 
     def keywords(self) -> list[str]:
         text = self.page_text
@@ -869,6 +870,19 @@ def labelled_credits(text: str) -> list[dict]:
         return []
     label = P.AUTHOR_LABEL_ANY_RE.search(text)
     return parse_credits(text[label.start() :]) if label else []
+
+
+def first_flash(paragraphs: list[str]) -> list[str]:
+    """A flash page whose block lists the other flashes too, each under its time ("09:32"):
+    only the first flash is the article. Two such times after the prose make a list."""
+    times = [i for i, text in enumerate(paragraphs) if P.BARE_TIME_LINE_RE.match(text)]
+    prose = next((i for i, text in enumerate(paragraphs) if is_prose(text)), None)
+    if prose is None:
+        return paragraphs
+    after = [i for i in times if i > prose]
+    if len(after) < 2:
+        return paragraphs
+    return [text for text in paragraphs[: after[0]] if not P.BARE_TIME_LINE_RE.match(text)]
 
 
 def is_headline_like(text: str) -> bool:

@@ -332,6 +332,11 @@ CLOSING_CREDIT_RE = re.compile(
     rf"^[\[【(（]?\s{{0,2}}(?:{'|'.join(EDITOR_ROLES)}|来源|校对|审核|监制|出品|统筹)\s{{0,2}}"
     r"[:：/|｜丨]\s{0,3}[^。！？]{1,40}$"
 )
+# A line that is only a time, as each item of a list of flashes opens: "09:32", "2019-10-15 09:32".
+BARE_TIME_LINE_RE = re.compile(
+    r"^\s{0,3}(?:(?:19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s{0,3}|\d{1,2}[-/月]\d{1,2}日?\s{1,3})?"
+    r"[0-2]?\d[:：][0-5]\d(?:[:：][0-5]\d)?\s{0,3}$"
+)
 # An item of a list of links: "·标题（2005-04-01 09:56）", "v 标题 2005-07-11", "- 标题".
 LIST_ITEM_RE = re.compile(r"^(?:[·•・●○◆◇■□▪▫►▸>※-]|v\s|\d{1,2}[.、]\s?)")
 # A numbered section heading: 一、理解文革 / 2. 方法 / （三）结论.
