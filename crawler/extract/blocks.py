@@ -531,6 +531,11 @@ def block_scores(walk: TreeWalk) -> dict[int, float]:
     return scores
 
 
+# The least score of an earlier block built from the winner's template for it to be the article:
+# one sentence or two of prose (a forum thread's first post may be a short question).
+SIBLING_MIN_SCORE = 4
+
+
 def densest_block(walk: TreeWalk) -> int | None:
     """Index of the element holding most of the article's sentences: text blocks score by
     length and punctuation, minus their link text, and pass the score to their parent and
@@ -552,7 +557,7 @@ def densest_block(walk: TreeWalk) -> int | None:
             if e != best
             and tags[e] == tags[best]
             and marker_words(classes[e], ids[e]) == words
-            and s >= max(0.05 * best_score, 8)
+            and s >= max(0.05 * best_score, SIBLING_MIN_SCORE)
         ]
         if siblings:
             return min([best, *siblings])  # the first in document order
