@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.extract import extract
-from crawler.extract.generic import GenericParser
+from crawler.extract.generic import GenericParser, strip_title_suffix
 from crawler.extract.page import Page
 
 PARA = (
@@ -365,3 +365,10 @@ def test_a_flash_page_keeps_its_flash_not_the_list_of_others():
         f"<p>09:32</p><p>{flash}</p>{others}",
     )
     assert p.body() == flash
+
+
+def test_channel_and_site_suffixes_both_leave_the_title():
+    assert strip_title_suffix("全市经济稳中向好_新闻中心_某某网") == "全市经济稳中向好"
+    assert (
+        strip_title_suffix("欧冠-梅西送助攻苏神双响救主_网易体育") == "欧冠-梅西送助攻苏神双响救主"
+    )

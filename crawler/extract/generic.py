@@ -934,9 +934,21 @@ def strip_title_badge(title: str | None) -> str | None:
 
 
 def strip_title_suffix(title: str) -> str:
+    """The headline without the site's suffix, and the channel's before it
+    ("标题_新闻中心_某网" -> "标题")."""
     title = clean_text(title)
     stripped = P.TITLE_SUFFIX_RE.sub("", title)
-    return stripped if len(stripped) >= 4 else title
+    if len(stripped) < 4:
+        return title
+    for _ in range(2):
+        match = P.TITLE_SUFFIX_RE.search(stripped)
+        if not match or len(stripped) - len(match.group(0)) < 4:
+            break
+        segment = re.sub(r"^[\s_|｜–—-]+", "", match.group(0)).strip()
+        if len(segment) > 8 or not segment.endswith(CHANNEL_ENDINGS):
+            break
+        stripped = stripped[: match.start()]
+    return stripped
 
 
 def split_keywords(text: str | None) -> list[str]:
@@ -944,6 +956,8 @@ def split_keywords(text: str | None) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) <= 20))
 
 
+# How the names of a site's channels end: "新闻中心", "财经频道", "国内新闻", "河南站".
+CHANNEL_ENDINGS = ("网", "频道", "中心", "新闻", "资讯", "站", "首页", "栏目", "之窗")
 # A <title> this short after its suffix is gone names a section, not an article.
 SECTION_TITLE_LENGTH = 6
 # The class of a CMS's source slot: a class word "source" or ending in "-source" / "_source".
