@@ -87,3 +87,10 @@ def test_editors_credited_with_a_bar():
         ("陈梦莹", "责编"),
         ("黄慧敏", "校对"),
     ]
+
+
+@pytest.mark.parametrize(
+    "word", ["参考消息", "新浪新闻", "中国在线", "今日头条", "澎湃财经", "扬眼号"]
+)
+def test_media_names_are_not_people(word):
+    assert not is_person_name(word)

@@ -372,3 +372,11 @@ def test_channel_and_site_suffixes_both_leave_the_title():
     assert (
         strip_title_suffix("欧冠-梅西送助攻苏神双响救主_网易体育") == "欧冠-梅西送助攻苏神双响救主"
     )
+
+
+def test_relative_day_in_the_header_read_against_the_page_stamp():
+    p = page(
+        '<title>全市经济稳中向好</title><meta name="dateUpdate" content="2020-03-01 10:00:00">',
+        HEADLINE + "<div>昨天 14:20 阅读 1234</div>",
+    )
+    assert p.published().iso == "2020-02-29T14:20+08:00"

@@ -185,7 +185,7 @@ NAME_RE = re.compile(
 # Names of organisations, not people: 大汉网络, 新华社, 河南日报, 宣传部.
 ORG_NAME_RE = re.compile(
     rf"^[{HAN}]{{1,10}}(?:网络|网|报|社|台|站|中心|公司|集团|频道|杂志|协会|学会|委员会|大学|学院|"
-    r"部|局|厅|办|处|所|院|馆|室|组|队|团|会)$"
+    r"部|局|厅|办|处|所|院|馆|室|组|队|团|会|消息|新闻|在线|头条|客户端|财经|周刊|号)$"
 )
 # Words of page furniture inside a short line: never part of a name.
 UI_WORD_RE = re.compile(
