@@ -240,22 +240,24 @@ def predict(tool: str, truth: list[dict], directory: Path) -> tuple[dict[str, di
     return predictions, time.perf_counter() - started
 
 
-def pages_lost(truth: list[dict], predictions: dict[str, dict]) -> int:
-    """Pages with a body in the truth for which the tool gave no body or no headline: a record
-    needs both, so xinwen would reject the page."""
+def pages_lost(truth: list[dict], predictions: dict[str, dict], needs_title: bool) -> int:
+    """Pages with a body in the truth for which the tool gave no body, or no headline where
+    the tool's record needs one (xinwen rejects a record without a title)."""
     lost = 0
     for item in truth:
         prediction = predictions.get(item["id"], {})
-        if item.get("body") and not (
-            (prediction.get("body") or "").strip() and (prediction.get("title") or "").strip()
-        ):
+        has_title = bool((prediction.get("title") or "").strip()) or not needs_title
+        if item.get("body") and not ((prediction.get("body") or "").strip() and has_title):
             lost += 1
     return lost
 
 
-def score_set(scorer: ModuleType, truth: list[dict], predictions: dict[str, dict]) -> dict:
+def score_set(
+    scorer: ModuleType, truth: list[dict], predictions: dict[str, dict], tool: str = "xinwen"
+) -> dict:
     result = scorer.score(truth, predictions)
-    result["lost"] = {"pages": len(truth), "score": pages_lost(truth, predictions)}
+    lost = pages_lost(truth, predictions, needs_title=tool == "xinwen")
+    result["lost"] = {"pages": len(truth), "score": lost}
     return result
 
 
@@ -266,7 +268,7 @@ def scores_for(tool: str, directory: Path | None = None) -> dict:
         raise FileNotFoundError("evaluation set not found")
     truth = load_truth(directory)
     predictions, _ = predict(tool, truth, directory)
-    return score_set(load_scorer(directory), truth, predictions)
+    return score_set(load_scorer(directory), truth, predictions, tool)
 
 
 def versions() -> dict[str, str]:
@@ -382,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         for tool in tools:
             predictions, seconds = predict(tool, truth, directory)
             all_predictions[tool] = predictions
-            results[tool] = score_set(scorer, truth, predictions)
+            results[tool] = score_set(scorer, truth, predictions, tool)
             timings[tool] = seconds
             if args.predictions:
                 out = Path(args.predictions) / directory.name
@@ -395,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             for half in "AB":
                 part = [item for item in truth if half_of(site_of(item)) == half]
                 halves[half] = {
-                    tool: score_set(scorer, part, all_predictions[tool]) for tool in tools
+                    tool: score_set(scorer, part, all_predictions[tool], tool) for tool in tools
                 }
         report[str(directory)] = {"scores": results, "seconds": timings, "halves": halves}
         if args.json:
