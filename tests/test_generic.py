@@ -380,3 +380,19 @@ def test_relative_day_in_the_header_read_against_the_page_stamp():
         HEADLINE + "<div>昨天 14:20 阅读 1234</div>",
     )
     assert p.published().iso == "2020-02-29T14:20+08:00"
+
+
+def test_script_midnight_is_a_day_refined_by_the_printed_minute():
+    head = "<title>全市经济稳中向好</title><script>var __$pubtime='2012-06-24 00:00:00';</script>"
+    assert page(head, HEADLINE).published().iso == "2012-06-24"
+    assert page(head, HEADLINE + "<div>2012-06-24 17:30</div>").published().iso == (
+        "2012-06-24T17:30+08:00"
+    )
+
+
+def test_a_label_in_the_source_slot_is_not_a_source():
+    p = page(
+        "<title>全市经济稳中向好</title>",
+        HEADLINE + '<div><span class="source">发布时间：01-1417:58</span></div>',
+    )
+    assert p.source() is None

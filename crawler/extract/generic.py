@@ -378,6 +378,9 @@ class GenericParser:
                     if match["epoch"]
                     else parse_machine_time(match["value"])
                 )
+                if parsed and parsed.has_time and parsed.iso[10:16] == "T00:00":
+                    # A CMS fills a date without a time with midnight: the day only.
+                    return PublishTime(parsed.day, parsed.raw, has_time=False)
                 if parsed:
                     return parsed
         return None
@@ -505,7 +508,12 @@ class GenericParser:
                 continue
             text = clean_text(walk.text_content(index))
             text = SOURCE_SLOT_STRIP_RE.sub(" ", P.DATE_TIME_RE.sub(" ", text)).strip(" ·⋅|")
-            if 2 <= len(text) <= 30 and not text.isdigit() and any(text in line for line in header):
+            # A name, not a label left over ("发布日期：") nor a time without its year.
+            if (
+                2 <= len(text) <= 30
+                and not SLOT_NOT_NAME_RE.search(text)
+                and any(text in line for line in header)
+            ):
                 return text
         return None
 
@@ -962,6 +970,7 @@ CHANNEL_ENDINGS = ("网", "频道", "中心", "新闻", "资讯", "站", "首页
 SECTION_TITLE_LENGTH = 6
 # The class of a CMS's source slot: a class word "source" or ending in "-source" / "_source".
 SOURCE_CLASS_RE = re.compile(r"(?:^|[\s_-])source(?:$|\s)", re.IGNORECASE)
+SLOT_NOT_NAME_RE = re.compile(r"[:：\d]")
 SOURCE_SLOT_STRIP_RE = re.compile(r"(?:来源|稿源|出处)\s{0,2}[:：]|原创")
 
 
