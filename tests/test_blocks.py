@@ -263,3 +263,10 @@ def test_a_forum_thread_is_its_first_post_even_when_the_replies_are_longer():
     tree = Page(f"<html><body><div>{posts}</div></body></html>".encode(), "https://x.cn/").tree
     walk = TreeWalk(tree)
     assert clean_text(walk.elements[densest_block(walk)].text_content()) == first
+
+
+def test_text_inside_a_box_marked_as_furniture_is_found_when_nothing_else_is():
+    notice = "各单位：根据上级要求，决定即日起开展冬季安全大检查，请各单位高度重视，认真组织自查。"
+    html = f'<html><body><div class="side-main"><div><p>{notice}</p></div></div></body></html>'
+    walk = TreeWalk(Page(html.encode(), "https://x.cn/").tree)
+    assert clean_text(walk.elements[densest_block(walk)].text_content()) == notice

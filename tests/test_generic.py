@@ -396,3 +396,13 @@ def test_a_label_in_the_source_slot_is_not_a_source():
         HEADLINE + '<div><span class="source">发布时间：01-1417:58</span></div>',
     )
     assert p.source() is None
+
+
+def test_a_notice_inside_a_box_marked_as_furniture_is_not_lost():
+    notice = "各单位：根据上级要求，决定即日起开展冬季安全大检查，请各单位高度重视，认真组织自查。"
+    html = (
+        '<html><head><meta charset="utf-8"><title>关于开展冬季安全检查的通知</title></head><body>'
+        f'<div class="side-main"><h2>关于开展冬季安全检查的通知</h2><div><p>{notice}</p></div></div>'
+        "</body></html>"
+    )
+    assert parser(html).body() == notice

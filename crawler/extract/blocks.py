@@ -541,10 +541,14 @@ def densest_block(walk: TreeWalk) -> int | None:
     length and punctuation, minus their link text, and pass the score to their parent and
     grandparent. When the winner is one of several blocks built from the same template (a
     blog's posts, a forum's replies), the first of them is the article."""
-    scores = block_scores(walk)
+    all_scores = block_scores(walk)
     tags = walk.tags
     inside: dict[int, bool] = {}
-    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(walk, e, inside)}
+    scores = {e: s for e, s in all_scores.items() if not _inside_boilerplate(walk, e, inside)}
+    if not scores:
+        # Every block of text sits inside a box marked as furniture (a template that calls
+        # its main column "side" or "tag-content"): the text is still the page's article.
+        scores = all_scores
     if not scores:
         return None
     best, best_score = max(scores.items(), key=lambda item: item[1])

@@ -797,7 +797,10 @@ class GenericParser:
         node = self.content_node
         if node is None:
             return []
-        lines = self.walk.element_lines(node, skip_negative=True)
+        # (When the article's box is itself marked as furniture, its boxes are not left out.)
+        lines = self.walk.element_lines(node, skip_negative=True) or self.walk.element_lines(
+            node, skip_negative=False
+        )
         kept: list[str] = []
         in_credits = False  # inside the credit block closing the article
         for line in lines:
