@@ -172,7 +172,7 @@ SLASH_ONLY_ROLES = frozenset({"作者", "摄影", "摄像", "文字", "图片", 
 # 本报 / 大象新闻 / 河南日报客户端 glued in front of a role.
 ROLE_RE = re.compile(
     rf"(?P<org>[{HAN}A-Za-z·]{{1,14}}?)??(?P<role>{'|'.join(PREFIX_ROLES)})"
-    rf"(?P<colon>\s{{0,2}}[:：/／|｜]\s{{0,2}})?"
+    rf"(?P<colon>\s{{0,2}}[:：/／|｜丨]\s{{0,2}})?"
 )
 # Postfix credits: 张三/文, 李四 /图, 王五 摄.
 POSTFIX_ROLE_RE = re.compile(r"^(?:[/／]\s{0,2}(?P<slash>文图|文|图|摄影|摄)|(?P<photo>摄影?))$")
@@ -278,8 +278,8 @@ DATELINE_RE = re.compile(
 # 整合 新华日报·交汇点记者 徐睿翔. Callers check the length first.
 BYLINE_LINE_RE = re.compile(
     rf"^[\s□■●◎▲△◆◇★☆(（【\[—-]{{0,4}}(?P<credits>[{HAN}A-Za-z·\s]{{0,16}}?"
-    rf"(?:记者|通讯员|实习生|作者|执笔人?|文|图|摄影|撰稿)[\s:：/／|｜]{{0,3}}"
-    rf"[{HAN}A-Za-z·\s/／:：、,，|｜()（）]{{2,60}}?)[)）】\]]?$"
+    rf"(?:记者|通讯员|实习生|作者|执笔人?|文|图|摄影|撰稿)[\s:：/／|｜丨]{{0,3}}"
+    rf"[{HAN}A-Za-z·\s/／:：、,，|｜丨()（）]{{2,60}}?)[)）】\]]?$"
 )
 # An author label anywhere in a short line: "02日14:25 作者： 赵婕 出自[…]".
 AUTHOR_LABEL_ANY_RE = re.compile(r"(?:作者|执笔人|撰稿人?|撰文|记者)\s{0,2}[:：]")
