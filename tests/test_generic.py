@@ -406,3 +406,13 @@ def test_a_notice_inside_a_box_marked_as_furniture_is_not_lost():
         "</body></html>"
     )
     assert parser(html).body() == notice
+
+
+def test_a_section_heading_in_h1_gives_way_to_the_headline_above_the_dateline():
+    header = "<h1>新闻动态</h1><div>年会在西南大学成功举行！</div><div>发布时间：2019-05-18</div>"
+    assert page("<title>新闻动态 - 某学会</title>", header).title() == "年会在西南大学成功举行！"
+    # A short headline of its own stays.
+    assert (
+        page("<title>油价上调</title>", "<h1>油价上调</h1><div>2019-05-18</div>").title()
+        == "油价上调"
+    )

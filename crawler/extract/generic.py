@@ -283,6 +283,11 @@ class GenericParser:
                 if 4 <= len(text) <= 80 and (
                     not raw_title or text in raw_title or raw_title in text
                 ):
+                    if len(text) <= SECTION_TITLE_LENGTH:
+                        # A heading that names the section ("新闻动态") above the article's.
+                        headline = self.headline_above_dateline()
+                        if headline and len(headline) > len(text):
+                            return headline
                     return text
         og = self.metas.get("og:title")
         named = strip_title_suffix(og) if og else strip_title_suffix(raw_title)
