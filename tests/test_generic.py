@@ -416,3 +416,8 @@ def test_a_section_heading_in_h1_gives_way_to_the_headline_above_the_dateline():
         page("<title>油价上调</title>", "<h1>油价上调</h1><div>2019-05-18</div>").title()
         == "油价上调"
     )
+
+
+def test_script_data_time_with_an_offset_is_read_in_its_zone():
+    head = '<title>全市经济稳中向好</title><script>var d = {"publishTime": "2020-01-14T09:58:00Z"}</script>'
+    assert page(head, HEADLINE).published().iso == "2020-01-14T09:58+00:00"

@@ -381,7 +381,7 @@ class GenericParser:
                 parsed = (
                     parse_epoch(match["epoch"])
                     if match["epoch"]
-                    else parse_machine_time(match["value"])
+                    else script_value_time(match["value"])
                 )
                 if parsed and parsed.has_time and parsed.iso[10:16] == "T00:00":
                     # A CMS fills a date without a time with midnight: the day only.
@@ -980,6 +980,16 @@ SECTION_TITLE_LENGTH = 6
 SOURCE_CLASS_RE = re.compile(r"(?:^|[\s_-])source(?:$|\s)", re.IGNORECASE)
 SLOT_NOT_NAME_RE = re.compile(r"[:：\d]")
 SOURCE_SLOT_STRIP_RE = re.compile(r"(?:来源|稿源|出处)\s{0,2}[:：]|原创")
+
+
+def script_value_time(value: str) -> PublishTime | None:
+    """A script data time: ISO 8601 (with its offset), else a printed form; never the slow
+    general date reader (script values are many and mostly not dates)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return parse_time(value)
+    return parse_machine_time(value)
 
 
 def _same_day_other_minute(printed: PublishTime, meta: PublishTime) -> bool:
