@@ -19,6 +19,7 @@ from crawler.extract.blocks import (
     Line,
     TreeWalk,
     is_boilerplate_block,
+    is_negative_class,
     is_negative_marker,
     link_density,
     text_lines,
@@ -118,3 +119,29 @@ def test_a_tree_with_comments_is_refused_with_a_clear_error():
     tree = lxml.html.document_fromstring("<html><body><div>a<!-- c -->b</div></body></html>")
     with pytest.raises(ValueError, match="without comments"):
         TreeWalk(tree)
+
+
+def test_a_blog_post_with_tag_classes_is_not_a_tag_list():
+    # WordPress post_class(): "hentry tag-news category-local" names the post's terms.
+    assert not is_negative_class("post-1 post hentry tag-news category-local", None)
+    assert is_negative_class("tag-list", None)
+
+
+def test_a_forum_thread_is_its_first_post_even_when_the_replies_are_longer():
+    first = "楼主说：今年以来，全市经济运行总体平稳，大家怎么看？"
+    reply = "回复的内容在这里，网友们纷纷表示赞同，认为这样的做法值得推广，也有人提出了不同的看法。"
+    posts = f'<div class="post"><div class="msg"><p>{first}</p></div></div>'
+    posts += "".join(
+        f'<div class="post"><div class="msg"><p>{reply * 2}</p><p>{reply}</p></div></div>'
+        for _ in range(5)
+    )
+    tree = Page(f"<html><body><div>{posts}</div></body></html>".encode(), "https://x.cn/").tree
+    walk = TreeWalk(tree)
+    assert clean_text(walk.elements[densest_block(walk)].text_content()) == first
+
+
+def test_text_inside_a_box_marked_as_furniture_is_found_when_nothing_else_is():
+    notice = "各单位：根据上级要求，决定即日起开展冬季安全大检查，请各单位高度重视，认真组织自查。"
+    html = f'<html><body><div class="side-main"><div><p>{notice}</p></div></div></body></html>'
+    walk = TreeWalk(Page(html.encode(), "https://x.cn/").tree)
+    assert clean_text(walk.elements[densest_block(walk)].text_content()) == notice

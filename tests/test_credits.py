@@ -34,6 +34,8 @@ def names(people):
         ("作者：zboygirl 阅读(1660)", ["zboygirl"]),
         ("作者：责任编辑：肖春芳", []),
         ("记者从会上获悉", []),
+        ("文丨张三 图丨李四", ["张三", "李四"]),
+        ("本报记者 张三 实习生 李四", ["张三", "李四"]),
     ],
 )
 def test_bylines(text, expected):
@@ -74,3 +76,23 @@ def test_people(word):
 def test_editors():
     assert parse_editors("文章关键词:平顶山 责编:王庆河") == [{"name": "王庆河", "role": "责编"}]
     assert names(parse_editors("【责任编辑：张三 李四】")) == ["张三", "李四"]
+
+
+def test_several_names_joined_by_an_ampersand_are_all_credited():
+    assert names(parse_credits("执笔/叨叨姐、胡一刀&李小飞刀")) == ["叨叨姐", "胡一刀", "李小飞刀"]
+
+
+def test_editors_credited_with_a_bar():
+    people = parse_editors("编辑|禤志杰\n责编|陈梦莹\n校对|黄慧敏")
+    assert [(p["name"], p["role"]) for p in people] == [
+        ("禤志杰", "编辑"),
+        ("陈梦莹", "责编"),
+        ("黄慧敏", "校对"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "word", ["参考消息", "新浪新闻", "中国在线", "今日头条", "澎湃财经", "扬眼号"]
+)
+def test_media_names_are_not_people(word):
+    assert not is_person_name(word)

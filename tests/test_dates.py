@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from crawler.extract.dates import parse_machine_time, parse_time, url_date
+from crawler.extract.dates import (
+    parse_epoch,
+    parse_machine_time,
+    parse_time,
+    url_date,
+    yearless_time,
+)
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -66,3 +72,28 @@ def test_machine_times(value, iso):
 def test_url_date():
     assert str(url_date("http://news.example.cn/2022-04/22/c_1.htm")) == "2022-04-22"
     assert url_date("http://example.cn/article/1/123456") is None
+
+
+def test_epoch_seconds_in_china_time():
+    assert parse_epoch("1581517074").iso == "2020-02-12T22:17:54+08:00"
+    assert parse_epoch("x") is None
+    assert parse_epoch("99") is None  # 1970: not a publish time
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "iso"),
+    [
+        ("发布时间：10-0812:00", date(2019, 10, 8), "2019-10-08T12:00+08:00"),
+        ("10-08 12:00", date(2019, 11, 1), "2019-10-08T12:00+08:00"),
+        ("12月30日 23:10", date(2020, 1, 2), "2019-12-30T23:10+08:00"),  # last year's
+        ("昨天 14:20", date(2020, 3, 1), "2020-02-29T14:20+08:00"),
+        ("前天09:05", date(2020, 3, 2), "2020-02-29T09:05+08:00"),
+    ],
+)
+def test_times_without_a_year_read_against_the_page_stamp(text, reference, iso):
+    assert yearless_time(text, reference).iso == iso
+
+
+def test_no_yearless_time_in_a_plain_line():
+    assert yearless_time("阅读 1234 评论 56", date(2020, 1, 1)) is None
+    assert yearless_time("13-45 12:00", date(2020, 1, 1)) is None

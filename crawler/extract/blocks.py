@@ -115,6 +115,7 @@ NEGATIVE_MARKER_RE = re.compile(
     + "|".join(re.escape(w) for w in NEGATIVE_WORDS if w in NEGATIVE_EXACT)
     + r")(?![^\s_\-]))"
 )
+TERM_CLASS_RE = re.compile(r"(?<!\S)(?:tag|category|format|status|type)-\S+")
 PUNCTUATION = "，。！？；：、“”,.!?;"
 _PUNCTUATION_RE = re.compile("[" + re.escape(PUNCTUATION) + "]")
 
@@ -165,7 +166,12 @@ def is_negative_class(cls: str | None, ident: str | None) -> bool:
     """is_negative_marker of an element with this class and id."""
     if not cls and not ident:
         return False
-    return NEGATIVE_MARKER_RE.search(f"{cls or ''} {ident or ''}".lower()) is not None
+    marker = f"{cls or ''} {ident or ''}".lower()
+    if "hentry" in marker:
+        # A blog post's own classes name its terms (WordPress post_class: "hentry tag-news
+        # category-local"): the post is not a tag list.
+        marker = TERM_CLASS_RE.sub(" ", marker)
+    return NEGATIVE_MARKER_RE.search(marker) is not None
 
 
 def is_boilerplate_block(element: lxml.html.HtmlElement) -> bool:
@@ -525,15 +531,24 @@ def block_scores(walk: TreeWalk) -> dict[int, float]:
     return scores
 
 
+# The least score of an earlier block built from the winner's template for it to be the article:
+# one sentence or two of prose (a forum thread's first post may be a short question).
+SIBLING_MIN_SCORE = 4
+
+
 def densest_block(walk: TreeWalk) -> int | None:
     """Index of the element holding most of the article's sentences: text blocks score by
     length and punctuation, minus their link text, and pass the score to their parent and
     grandparent. When the winner is one of several blocks built from the same template (a
     blog's posts, a forum's replies), the first of them is the article."""
-    scores = block_scores(walk)
+    all_scores = block_scores(walk)
     tags = walk.tags
     inside: dict[int, bool] = {}
-    scores = {e: s for e, s in scores.items() if not _inside_boilerplate(walk, e, inside)}
+    scores = {e: s for e, s in all_scores.items() if not _inside_boilerplate(walk, e, inside)}
+    if not scores:
+        # Every block of text sits inside a box marked as furniture (a template that calls
+        # its main column "side" or "tag-content"): the text is still the page's article.
+        scores = all_scores
     if not scores:
         return None
     best, best_score = max(scores.items(), key=lambda item: item[1])
@@ -546,7 +561,7 @@ def densest_block(walk: TreeWalk) -> int | None:
             if e != best
             and tags[e] == tags[best]
             and marker_words(classes[e], ids[e]) == words
-            and s >= max(0.05 * best_score, 8)
+            and s >= max(0.05 * best_score, SIBLING_MIN_SCORE)
         ]
         if siblings:
             return min([best, *siblings])  # the first in document order

@@ -26,9 +26,9 @@ EDITOR_ROLE_WORDS = tuple(EDITOR_ROLES)
 # Every editor role holds one of these (a test checks it): one-character `in` tests are C scans
 # far cheaper than a test per role word.
 EDITOR_ROLE_MARKS = ("编", "审", "校", "签发")
-_SEPARATORS_RE = re.compile(r"[、,，;；\u3000\s]+")
+_SEPARATORS_RE = re.compile(r"[、,，;；&＆\u3000\s]+")
 # Slashes and colons glued to words become their own tokens: 文/张三 -> 文 / 张三.
-_SLASH_RE = re.compile(r"(?<!\s)\s*([/／|｜])\s*")  # (?<!\s): linear on long blanks
+_SLASH_RE = re.compile(r"(?<!\s)\s*([/／|｜丨])\s*")  # (?<!\s): linear on long blanks
 _PHOTO_AND_TEXT_RE = re.compile(r"文\s*[/／]\s*图")
 _TRAILING_WORDS_RE = re.compile(r"(?:报道|采写|整理|编译|综合报道|发自\S{0,6})$")
 # A role glued to the name that follows it: 本报记者罗科苏盈, 记者惠禾.
@@ -49,7 +49,7 @@ def _role_token(token: str, next_token: str | None) -> tuple[str | None, str] | 
     if not match:
         return None
     role = match["role"]
-    colon = match["colon"] or (next_token in {":", "：", "/", "／", "|", "｜"})
+    colon = match["colon"] or (next_token in {":", "：", "/", "／", "|", "｜", "丨"})
     if role in SLASH_ONLY_ROLES and not colon:
         return None
     org = match["org"]
@@ -103,7 +103,7 @@ def parse_credits(text: str | None) -> list[dict]:
     pending: list[str] = []  # names seen before any role: "张三/文", "李四 摄"
     for index, token in enumerate(tokens):
         next_token = tokens[index + 1] if index + 1 < len(tokens) else None
-        if token in {":", "/", "／", "|", "｜"}:
+        if token in {":", "/", "／", "|", "｜", "丨"}:
             if (
                 token in {"/", "／"}
                 and pending

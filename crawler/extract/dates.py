@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 from crawler.extract.page import replace_present
 from crawler.extract.patterns import (
     DATE_TIME_RE,
+    MONTH_DAY_TIME_RE,
+    RELATIVE_DAY_TIME_RE,
     URL_DATE_RE,
     US_DATE_TIME_RE,
     YEAR_MONTH_RE,
@@ -161,6 +163,48 @@ def parse_machine_time(value: str | None, now: datetime | None = None) -> Publis
     if not has_time:
         return PublishTime(moment.date().isoformat(), value, has_time=False)
     return PublishTime(_format(moment, moment.second != 0), value, has_time=True)
+
+
+def parse_epoch(value: str | int | None) -> PublishTime | None:
+    """Epoch seconds (`"1581517074"`, as script data prints them) in China time."""
+    try:
+        seconds = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    try:
+        moment = datetime.fromtimestamp(seconds, CHINA)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not _valid(moment.year, moment.month, moment.day, None):
+        return None
+    return PublishTime(_format(moment, True), str(value), has_time=True)
+
+
+def yearless_time(text: str, reference: date) -> PublishTime | None:
+    """A printed time without a year ("10-08 12:00", "昨天 14:20") read against the page's own
+    timestamp: the year is the reference's, or the one before when the date would come after
+    it; a relative day counts back from the reference day."""
+    folded = fold_fullwidth(text)
+    relative = RELATIVE_DAY_TIME_RE.search(folded)
+    if relative:
+        back = {"今天": 0, "昨天": 1, "前天": 2}[relative["day"]]
+        day = reference - timedelta(days=back)
+        match = relative
+    else:
+        match = MONTH_DAY_TIME_RE.search(folded)
+        if not match:
+            return None
+        month, day_of_month = int(match["month"]), int(match["day"])
+        try:
+            day = date(reference.year, month, day_of_month)
+            if day > reference + _TWO_DAYS:
+                day = date(reference.year - 1, month, day_of_month)
+        except ValueError:
+            return None
+    hour, minute = int(match["hour"]), int(match["minute"])
+    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=CHINA)
+    raw = text[match.start() : match.end()].strip()
+    return PublishTime(_format(moment, False), raw, has_time=True)
 
 
 def url_date(url: str) -> date | None:

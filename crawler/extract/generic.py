@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cached_property
 
 import lxml.etree
@@ -29,11 +30,14 @@ from crawler.extract.credits import (
     unique_by_name,
 )
 from crawler.extract.dates import (
+    CHINA,
     PublishTime,
     find_times,
+    parse_epoch,
     parse_machine_time,
     parse_time,
     url_date,
+    yearless_time,
 )
 from crawler.extract.page import Page, canonicalise_url, clean_text
 from crawler.extract.urls import registrable_domain
@@ -52,6 +56,16 @@ META_TIME_KEYS = (
     "dc.date.issued",
     "dc.date",
     "date",
+)
+# Metadata that dates the page without being its publish time: a reference for printed times
+# without a year ("10-08 12:00") or relative ones ("昨天 14:20").
+META_STAMP_KEYS = (
+    "dateupdate",
+    "article:modified_time",
+    "og:updated_time",
+    "lastmodified",
+    "last-modified",
+    "dc.date.modified",
 )
 # Lines before the body's first paragraph that still belong to the article's header.
 HEADER_LINES = 6
@@ -249,7 +263,7 @@ class GenericParser:
         )
 
     def title(self) -> str | None:
-        return self._title
+        return strip_title_badge(self._title)
 
     @cached_property
     def _title(self) -> str | None:
@@ -269,11 +283,54 @@ class GenericParser:
                 if 4 <= len(text) <= 80 and (
                     not raw_title or text in raw_title or raw_title in text
                 ):
+                    if len(text) <= SECTION_TITLE_LENGTH:
+                        # A heading that names the section ("新闻动态") above the article's.
+                        headline = self.headline_above_dateline()
+                        if headline and len(headline) > len(text):
+                            return headline
                     return text
         og = self.metas.get("og:title")
-        if og:
-            return strip_title_suffix(og)
-        return strip_title_suffix(raw_title) or None
+        named = strip_title_suffix(og) if og else strip_title_suffix(raw_title)
+        # A <title> that names the section ("新闻动态"), or none: the visible headline printed
+        # above the dateline is the article's.
+        if not named or len(named) <= SECTION_TITLE_LENGTH:
+            headline = self.headline_above_dateline() or (
+                None if named else self.headline_above_body()
+            )
+            if headline and len(headline) > len(named or ""):
+                return headline
+        return named or None
+
+    def headline_above_body(self) -> str | None:
+        """The line right above the body's first paragraph, when it reads as a headline."""
+        span = self.body_span
+        if not span or span[0] == 0:
+            return None
+        # (Old portals link the headline to the page itself: a link is no reason to refuse it.)
+        above = self.page_lines[span[0] - 1].text
+        if is_headline_like(above) and len(above) >= 8 and not P.LIST_ITEM_RE.match(above):
+            return above
+        return None
+
+    def headline_above_dateline(self) -> str | None:
+        """The line just above the first dateline (a date or a 来源 label) before the body."""
+        span = self.body_span
+        if span is None:
+            return None
+        lines = self.page_lines
+        start = next(
+            (i for i in range(span[0], min(span[1] + 1, span[0] + 12)) if is_prose(lines[i].text)),
+            span[0],
+        )
+        for index in range(max(start - HEADER_LINES - 2, 1), start + 1):
+            text = lines[index].text
+            if not (find_times(text) or P.SOURCE_RE.search(text)):
+                continue
+            above = lines[index - 1]
+            if is_headline_like(above.text) and above.link_share < 0.5:
+                return above.text
+            return None
+        return None
 
     def subtitle(self) -> str | None:
         return None
@@ -281,21 +338,32 @@ class GenericParser:
     def published(self) -> PublishTime | None:
         meta = self.meta_time()
         if meta and meta.has_time:
-            return meta  # (the printed times are not read: the metadata wins)
+            # The minute printed under the headline wins over a metadata time a few minutes or
+            # hours off (a CMS stamps its own save time); the metadata wins when they agree
+            # (it has the seconds) and when nothing is printed there.
+            header = self.header_time()
+            if header and _same_day_other_minute(header, meta):
+                return header
+            return meta
         printed = self.printed_time()
+        header = self.header_time()
+        if header is None and (printed is None or not printed.has_time):
+            yearless = self.yearless_header_time()
+            if yearless and (printed is None or printed.day == yearless.day):
+                return yearless
         if meta:
             if printed and printed.has_time and printed.day == meta.day:
                 return printed  # the metadata gives the day, the page prints the minute
             return meta
-        if printed:
-            return printed
         day = url_date(self.page.url)
+        if printed and not (day and header is None and printed.day != day.isoformat()):
+            return printed  # (a date printed in the body or a link list does not beat the URL's)
         if day:
             return PublishTime(day.isoformat(), day.isoformat(), has_time=False)
         return None
 
     def meta_time(self) -> PublishTime | None:
-        """The publish time of the page's metadata (OpenGraph, <meta>, JSON-LD)."""
+        """The publish time of the page's metadata (OpenGraph, <meta>, JSON-LD, script data)."""
         for key in META_TIME_KEYS:
             parsed = parse_machine_time(self.metas.get(key.lower()))
             if parsed:
@@ -304,6 +372,61 @@ class GenericParser:
             parsed = parse_machine_time(str(item.get("datePublished") or ""))
             if parsed:
                 return parsed
+        return self.script_time()
+
+    def script_time(self) -> PublishTime | None:
+        """The publish time a page's inline script data holds (`"pubtime": "…"`, `ct = "…"`)."""
+        for text in self.page.script_data_texts:
+            for match in P.SCRIPT_TIME_RE.finditer(text):
+                parsed = (
+                    parse_epoch(match["epoch"])
+                    if match["epoch"]
+                    else script_value_time(match["value"])
+                )
+                if parsed and parsed.has_time and parsed.iso[10:16] == "T00:00":
+                    # A CMS fills a date without a time with midnight: the day only.
+                    return PublishTime(parsed.day, parsed.raw, has_time=False)
+                if parsed:
+                    return parsed
+        return None
+
+    def page_stamp(self) -> date | None:
+        """The day the page's own metadata dates it (publish or update time), else its URL's."""
+        meta = self.meta_time()
+        if meta:
+            return date.fromisoformat(meta.day)
+        for key in META_STAMP_KEYS:
+            parsed = parse_machine_time(self.metas.get(key))
+            if parsed:
+                return date.fromisoformat(parsed.day)
+        return url_date(self.page.url)
+
+    def header_time(self) -> PublishTime | None:
+        """The date and minute printed between the headline and the body, if any."""
+        header = set(self.header_lines)
+        found = [
+            c
+            for c in self.time_candidates()
+            if c.line in header and c.time.has_time and c.score > 0
+        ]
+        if not found:
+            return None
+        return max(found, key=lambda c: (c.score, -c.line, -c.position)).time
+
+    def yearless_header_time(self) -> PublishTime | None:
+        """A time printed without a year in the header ("发布时间：10-08 12:00"), dated by the
+        page's own timestamp."""
+        stamp = None
+        for index in self.header_lines:
+            text = self.page_lines[index].text
+            if len(text) > 80 or P.YEAR_RE.search(text) or not re.search(r"\d[:：]\d", text):
+                continue
+            stamp = stamp or self.page_stamp()
+            if stamp is None:
+                return None
+            found = yearless_time(text, stamp)
+            if found:
+                return found
         return None
 
     def time_candidates(self) -> list[TimeCandidate]:
@@ -369,16 +492,58 @@ class GenericParser:
 
     def source(self) -> str | None:
         match = P.SOURCE_RE.search(self.header_text)
-        if not match:
-            footer = "\n".join(self.page_lines[i].text for i in self.footer_lines)
-            match = P.SOURCE_RE.search(footer) or P.SOURCE_RE.search(self.page_text)
+        if match:
+            return match["source"]
+        unlabelled = self.slot_source() or self.dateline_source()
+        if unlabelled:
+            return unlabelled
+        footer = "\n".join(self.page_lines[i].text for i in self.footer_lines)
+        match = P.SOURCE_RE.search(footer) or P.SOURCE_RE.search(self.page_text)
         return match["source"] if match else None
+
+    def slot_source(self) -> str | None:
+        """The 来源 in a CMS's source slot (`<a class="source">`, `<span class="a_source">`)
+        printed in the header without a label."""
+        if not self.header_lines:
+            return None
+        header = [self.page_lines[i].text for i in self.header_lines]
+        walk = self.walk
+        for index, cls in enumerate(walk.classes):
+            if not cls or not SOURCE_CLASS_RE.search(cls):
+                continue
+            text = clean_text(walk.text_content(index))
+            text = SOURCE_SLOT_STRIP_RE.sub(" ", P.DATE_TIME_RE.sub(" ", text)).strip(" ·⋅|")
+            # A name, not a label left over ("发布日期：") nor a time without its year.
+            if (
+                2 <= len(text) <= 30
+                and not SLOT_NOT_NAME_RE.search(text)
+                and any(text in line for line in header)
+            ):
+                return text
+        return None
+
+    def dateline_source(self) -> str | None:
+        """A media name printed right after the dateline's time: "2019-09-07 04:04 北京日报"."""
+        lines = self.page_lines
+        for index in self.header_lines:
+            text = lines[index].text
+            match = P.DATELINE_SOURCE_RE.search(text)
+            if match and not is_person_name(match["source"]):
+                return match["source"]
+            match = P.SOURCE_BEFORE_DATE_RE.match(text)
+            if match and len(text) <= 60 and lines[index].link_share < 0.5:
+                alone = match.end() == len(text)
+                near = [lines[i].text for i in (index - 1, index + 1) if 0 <= i < len(lines)]
+                if not alone or any(P.YEAR_RE.search(t) and find_times(t) for t in near):
+                    return match["source"]
+        return None
 
     def reporters(self) -> list[dict]:
         """People credited with the article, from the most to the least explicit evidence."""
         for strategy in (
             self.meta_reporters,
             self.header_reporters,
+            self.author_link_reporters,
             self.labelled_footer_reporters,
             self.dateline_reporters,
             self.trailing_reporters,
@@ -387,11 +552,37 @@ class GenericParser:
         ):
             found = [p for p in strategy() if self._plausible_person(p["name"])]
             if found:
-                return found
-        return []
+                return unique_by_name([*found, *self.helper_reporters()])
+        # No byline: the staff who made the pictures are the article's only credit.
+        return unique_by_name(self.helper_reporters())
+
+    def helper_reporters(self) -> list[dict]:
+        """People credited apart from the byline: contributors closing the article ("（实习生X
+        对此文亦有贡献）") and photographers in captions and credit lines ("（X摄）", "摄影/X")."""
+        lines = [p for p in self.paragraphs if len(p) <= 80]
+        lines += [self.page_lines[i].text for i in self.footer_lines]
+        people: list[dict] = []
+        for text in lines:
+            contributed = P.CONTRIBUTOR_RE.match(text)
+            if contributed:
+                people.extend(parse_bracket_names(contributed["credits"]))
+            for photo in P.PHOTO_LINE_RE.finditer(text):
+                # A bare "X 摄" closing a caption is left out: it credits a picture, often a
+                # handout; a staff photographer's credit names the role ("记者 X 摄").
+                found = photo["bracket"] or photo["labelled"] or photo["reporters"] or ""
+                for name in re.split(r"[、\s]+", found):
+                    if is_person_name(name):
+                        people.append({"name": name, "role": "摄影", "org": None})
+        return [p for p in people if self._plausible_person(p["name"])]
 
     def _plausible_person(self, name: str) -> bool:
-        if name in self.site_names or name in P.NOT_NAMES:
+        """A name that looks like a person's: not a word of page furniture, not the site's own
+        name or part of it (网易 of 网易新闻), not the 来源 (参考消息)."""
+        if name in P.NOT_NAMES or P.UI_WORD_RE.search(name):
+            return False
+        if name.isascii() and name.isupper():
+            return False  # an acronym: BBC, AFP
+        if any(name in site for site in self.site_names):
             return False
         source = self._source
         return not (source and (name == source or name in source))
@@ -430,8 +621,32 @@ class GenericParser:
         if people:
             return unique_by_name(people)
         for text in texts:
+            people.extend(unlabelled_byline(text))
+        if people:
+            return unique_by_name(people)
+        for text in texts:
             people.extend(labelled_credits(text))
         return unique_by_name(people)
+
+    def author_link_reporters(self) -> list[dict]:
+        """The author's name in an element marked as such (`<a rel="author">`, a class word
+        `author` / `byline` / `writer`), printed in the article's header or footer: blogs and
+        CMSs link the poster's page."""
+        zone = [self.page_lines[i].text for i in [*self.header_lines, *self.footer_lines]]
+        if not zone:
+            return []
+        walk = self.walk
+        for index, cls in enumerate(walk.classes):
+            element = walk.elements[index]
+            if not (
+                (cls and AUTHOR_CLASS_RE.search(cls)) or "author" in (element.get("rel") or "")
+            ):
+                continue
+            text = clean_text(walk.text_content(index))
+            text = re.sub(r"^(?:作者|文|by|By|BY)\s{0,2}[:：/]?\s{0,2}", "", text).strip()
+            if (is_person_name(text) or is_handle(text)) and any(text in line for line in zone):
+                return [{"name": text, "role": "作者", "org": None}]
+        return []
 
     def labelled_footer_reporters(self) -> list[dict]:
         """作者：/ 执笔人：/ 记者： lines in or closing the article (a blog's "作者:X 发表于")."""
@@ -448,8 +663,9 @@ class GenericParser:
         return []
 
     def dateline_reporters(self) -> list[dict]:
-        if self.paragraphs:
-            dateline = P.DATELINE_RE.match(self.paragraphs[0])
+        # The dateline may follow a caption or a gallery label ("图集").
+        for paragraph in self.paragraphs[:3]:
+            dateline = P.DATELINE_RE.match(paragraph)
             if dateline:
                 return parse_credits(dateline["credits"])
         return []
@@ -489,6 +705,14 @@ class GenericParser:
                 break
             previous = self.page_lines[header[position] - 1].text
             between = [self.page_lines[i].text for i in header[position + 1 :]]
+            names = re.split(r"[、，,\s]+", text) if "、" in text or " " in text else [text]
+            if (
+                2 <= len(names) <= 4
+                and all(is_person_name(n) and not P.UI_WORD_RE.search(n) for n in names)
+                and len(previous) <= 80
+                and all(is_furniture(line) for line in between)
+            ):
+                return [{"name": n, "role": "作者", "org": None} for n in names]
             if (
                 (is_person_name(text) or (text.isascii() and is_handle(text)))
                 and not P.UI_WORD_RE.search(text)
@@ -504,7 +728,23 @@ class GenericParser:
         return parse_editors(zone) or parse_editors(self.page_text)
 
     def body(self) -> str:
-        return "\n".join(self.paragraphs)
+        return "\n".join(self.body_paragraphs)
+
+    @cached_property
+    def body_paragraphs(self) -> list[str]:
+        """The paragraphs without the header a content block may open with: the headline
+        again, the dateline, the 来源 line and the font-size and follow buttons."""
+        paragraphs = self.paragraphs
+        title = self.title()
+        start = 0
+        for text in paragraphs[: HEADER_LINES * 2]:
+            if is_prose(text):
+                break
+            if not (text == title or is_header_furniture(text)):
+                break
+            start += 1
+        kept = paragraphs[start:] if start < len(paragraphs) else paragraphs
+        return first_flash(kept)
 
     def keywords(self) -> list[str]:
         text = self.page_text
@@ -562,11 +802,19 @@ class GenericParser:
         node = self.content_node
         if node is None:
             return []
-        lines = self.walk.element_lines(node, skip_negative=True)
+        # (When the article's box is itself marked as furniture, its boxes are not left out.)
+        lines = self.walk.element_lines(node, skip_negative=True) or self.walk.element_lines(
+            node, skip_negative=False
+        )
         kept: list[str] = []
+        in_credits = False  # inside the credit block closing the article
         for line in lines:
             if P.BODY_END_RE.match(line.text) and sum(len(k) for k in kept) >= 150:
                 break
+            if len(line.text) <= 50 and P.CLOSING_CREDIT_RE.match(line.text):
+                in_credits = in_credits or sum(len(k) for k in kept) >= 150
+            elif in_credits:
+                break  # what follows the closing credits is the page's, not the article's
             if line.link_share > 0.6 and not P.SENTENCE_END_RE.search(line.text):
                 continue  # a link of a list, not a sentence of the article
             kept.append(line.text)
@@ -615,12 +863,59 @@ def is_byline(text: str) -> bool:
     )
 
 
+def unlabelled_byline(text: str) -> list[dict]:
+    """Bylines without a role word: a portal's "08:19 [ 王小明 ]", "王小明/中国青年报"."""
+    if len(text) > 80:
+        return []
+    bracket = P.BRACKET_BYLINE_RE.search(text)
+    if bracket:
+        names = re.split(r"[\s、，,]+", bracket["names"])
+        if all(is_person_name(n) for n in names):
+            return [{"name": n, "role": "作者", "org": None} for n in names]
+    slash = P.NAME_SLASH_MEDIA_RE.match(text)
+    if slash:
+        names = re.split(r"[\s、，,]+", slash["names"])
+        if all(is_person_name(n) for n in names):
+            return [{"name": n, "role": "作者", "org": slash["org"]} for n in names]
+    return []
+
+
 def labelled_credits(text: str) -> list[dict]:
     """People after an author label anywhere in a short line: `02日14:25 作者： 赵婕 出自[…]`."""
     if len(text) > 80:
         return []
     label = P.AUTHOR_LABEL_ANY_RE.search(text)
     return parse_credits(text[label.start() :]) if label else []
+
+
+def first_flash(paragraphs: list[str]) -> list[str]:
+    """A flash page whose block lists the other flashes too, each under its time ("09:32"):
+    only the first flash is the article. Two such times after the prose make a list."""
+    times = [i for i, text in enumerate(paragraphs) if P.BARE_TIME_LINE_RE.match(text)]
+    prose = next((i for i, text in enumerate(paragraphs) if is_prose(text)), None)
+    if prose is None:
+        return paragraphs
+    after = [i for i in times if i > prose]
+    if len(after) < 2:
+        return paragraphs
+    return [text for text in paragraphs[: after[0]] if not P.BARE_TIME_LINE_RE.match(text)]
+
+
+def is_headline_like(text: str) -> bool:
+    """6 to 80 characters not ending as a sentence or a label does."""
+    return 6 <= len(text) <= 80 and not text.endswith(("。", "；", "，", "：", ":"))
+
+
+def is_header_furniture(text: str) -> bool:
+    """A header line inside a content block: a dateline or 来源 line, or a button."""
+    if len(text) <= 4 and not P.SENTENCE_END_RE.search(text):
+        return True  # 字号, 大, 小, 关注, 图集
+    if len(text) > 60:
+        return False
+    return bool(
+        (P.YEAR_RE.search(text) and find_times(text) and len(P.DATE_TIME_RE.sub("", text)) <= 40)
+        or (P.SOURCE_RE.search(text) and not P.SENTENCE_END_RE.search(text))
+    )
 
 
 def is_prose(text: str) -> bool:
@@ -646,10 +941,30 @@ def is_handle(name: str) -> bool:
     return is_person_name(name) or bool(P.HANDLE_RE.match(name))
 
 
+def strip_title_badge(title: str | None) -> str | None:
+    """The headline without a badge word before it ("独家｜", "【快讯】")."""
+    if not title:
+        return title
+    stripped = P.TITLE_BADGE_RE.sub("", title)
+    return stripped if len(stripped) >= 4 else title
+
+
 def strip_title_suffix(title: str) -> str:
+    """The headline without the site's suffix, and the channel's before it
+    ("标题_新闻中心_某网" -> "标题")."""
     title = clean_text(title)
     stripped = P.TITLE_SUFFIX_RE.sub("", title)
-    return stripped if len(stripped) >= 4 else title
+    if len(stripped) < 4:
+        return title
+    for _ in range(2):
+        match = P.TITLE_SUFFIX_RE.search(stripped)
+        if not match or len(stripped) - len(match.group(0)) < 4:
+            break
+        segment = re.sub(r"^[\s_|｜–—-]+", "", match.group(0)).strip()
+        if len(segment) > 8 or not segment.endswith(CHANNEL_ENDINGS):
+            break
+        stripped = stripped[: match.start()]
+    return stripped
 
 
 def split_keywords(text: str | None) -> list[str]:
@@ -657,6 +972,38 @@ def split_keywords(text: str | None) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) <= 20))
 
 
+# How the names of a site's channels end: "新闻中心", "财经频道", "国内新闻", "河南站".
+CHANNEL_ENDINGS = ("网", "频道", "中心", "新闻", "资讯", "站", "首页", "栏目", "之窗")
+# A <title> this short after its suffix is gone names a section, not an article.
+SECTION_TITLE_LENGTH = 6
+# The class of a CMS's source slot: a class word "source" or ending in "-source" / "_source".
+SOURCE_CLASS_RE = re.compile(r"(?:^|[\s_-])source(?:$|\s)", re.IGNORECASE)
+SLOT_NOT_NAME_RE = re.compile(r"[:：\d]")
+SOURCE_SLOT_STRIP_RE = re.compile(r"(?:来源|稿源|出处)\s{0,2}[:：]|原创")
+
+
+def script_value_time(value: str) -> PublishTime | None:
+    """A script data time: ISO 8601 (with its offset), else a printed form; never the slow
+    general date reader (script values are many and mostly not dates)."""
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return parse_time(value)
+    return parse_machine_time(value)
+
+
+def _same_day_other_minute(printed: PublishTime, meta: PublishTime) -> bool:
+    """Both on the same China-time day, at different minutes."""
+    moment = datetime.fromisoformat(meta.iso)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CHINA)
+    return moment.date().isoformat() == printed.day and moment.isoformat()[:16] != printed.iso[:16]
+
+
+# The class of an author's name or link: a class word "author", "byline" or "writer".
+AUTHOR_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:author|byline|writer)(?:$|[\s_-](?:name|link)\b|\s)", re.I
+)
 # Class or id substrings of a breadcrumb trail.
 BREADCRUMB_MARKERS = ("crumb", "position", "location")
 BREADCRUMB_MARKER_RE = re.compile("|".join(map(re.escape, BREADCRUMB_MARKERS)))

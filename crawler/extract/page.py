@@ -123,6 +123,12 @@ def compiled_xpath(query: str) -> lxml.etree.XPath | None:
     return compiled
 
 
+# What an inline script must hold to be kept as script data (see SCRIPT_TIME_RE).
+_SCRIPT_HINT_RE = re.compile(
+    r"pub_?[tT]ime|publish_?[tT]ime|publishDate|pubDate|datePublished|\bct\s{0,2}="
+)
+
+
 @dataclass
 class Page:
     """Bytes and URL in; the decoded text and the parsed tree out."""
@@ -159,6 +165,14 @@ class Page:
             for script in root.iter("script")
             if (script.get("type") or "").strip().lower() == "application/ld+json"
         ]
+        # Inline script data that may date the page ("pubtime": …, var ct = …): kept likewise.
+        self._script_data = [
+            text
+            for script in root.iter("script")
+            if script.get("src") is None
+            and (text := script.text or "")
+            and _SCRIPT_HINT_RE.search(text)
+        ]
         # In C, as drop_tree() on each would do: subtrees gone, their tails kept in place.
         lxml.etree.strip_elements(root, *DROP_TAGS, with_tail=False)
         return root
@@ -173,6 +187,12 @@ class Page:
         """The text of every `<script type="application/ld+json">` of the page."""
         _ = self.tree
         return list(getattr(self, "_json_ld", []))
+
+    @property
+    def script_data_texts(self) -> list[str]:
+        """The text of every inline script that may hold the page's publish time."""
+        _ = self.tree
+        return list(getattr(self, "_script_data", []))
 
     def xpath(self, query: str) -> list:
         compiled = compiled_xpath(query)

@@ -50,6 +50,23 @@ YEAR_MONTH_RE = re.compile(
 URL_DATE_RE = re.compile(
     r"(?<!\d)(?P<year>(?:19|20)\d{2})[-/_]?(?P<month>0[1-9]|1[0-2])[-/_]?(?P<day>0[1-9]|[12]\d|3[01])(?!\d)"
 )
+# Month, day and clock time without a year, as portals print today's articles: "10-08 12:00",
+# "发布时间：10-0812:00" (glued), "10月08日 12:00". The year comes from the page's own timestamp.
+MONTH_DAY_TIME_RE = re.compile(
+    r"(?<![\d\-/.])(?P<month>0?[1-9]|1[0-2])\s{0,2}[-/月]\s{0,2}(?P<day>[0-2]\d|3[01]|[1-9])(?!\d{3})"
+    r"\s{0,2}日?\s{0,2}(?P<hour>[01]?\d|2[0-3])\s{0,2}[:：]\s{0,2}(?P<minute>[0-5]\d)(?![\d\-/])"
+)
+# A relative day and a clock time: "昨天 14:20", "前天09:05".
+RELATIVE_DAY_TIME_RE = re.compile(
+    r"(?P<day>今天|昨天|前天)\s{0,2}(?P<hour>[01]?\d|2[0-3])\s{0,2}[:：]\s{0,2}(?P<minute>[0-5]\d)(?!\d)"
+)
+# Publish times in a page's script data: `"pubtime": "2019-09-07 19:02:26"`, `publish_time =
+# '…'`, and the epoch seconds that WeChat and others print as `var ct = "1581517074"`.
+SCRIPT_TIME_RE = re.compile(
+    r"""(?:(?<![A-Za-z_])(?:pubtime|pubTime|pub_time|publish_?[tT]ime|publishDate|pubDate|"""
+    r"""datePublished)["']?\s{0,2}[:=]\s{0,2}["'](?P<value>[0-9][0-9 :TZ+./-]{7,30})["']"""
+    r"""|(?<![A-Za-z_.])ct\s{0,2}=\s{0,2}["'](?P<epoch>1\d{9})["'])"""
+)
 # Words that say a time is not the publish time.
 NOT_PUBLISHED_LABELS_RE = re.compile(
     r"(?:更新|修改|编辑于|最后|评论|回复|登录|登陆|注册|截止|截至|访问|建立|创建|开通|加入|生日|出生|"
@@ -62,12 +79,51 @@ PUBLISHED_LABELS_RE = re.compile(
 
 # ---------------------------------------------------------------------------- 来源
 SOURCE_RE = re.compile(
-    rf"(?:来源|来自|稿源|出处|新闻来源|文章来源)\s{{0,2}}[:：]\s{{0,3}}"
+    rf"(?:来源|来自|稿源|出处|新闻来源|文章来源)\s{{0,2}}[:：]\s{{0,3}}(?:[\[【]\s{{0,2}})?"
     rf"(?P<source>[{HAN}A-Za-z0-9《》〈〉“”\"()（）·\-_.]{{2,40}}?)"
-    rf"(?=\s|$|[|｜/]|责编|责任编辑|编辑|作者|记者|时间|发布|点击|浏览|字号|[\[【])"
+    rf"(?=\s|$|[|｜/]|责编|责任编辑|编辑|作者|记者|时间|发布|点击|浏览|字号|[\[【\]】])"
+)
+
+# The 来源 printed without a label after the dateline's time: "2019-09-07 04:04 北京日报".
+# Only media names count here (an ending that names a newspaper, site, agency or account).
+MEDIA_NAME = (
+    rf"[{HAN}A-Za-z·]{{1,16}}?"
+    r"(?:日报|晚报|晨报|早报|时报|商报|周刊|报|网|新闻|消息|社|电视台|客户端|在线|发布|财经|头条)"
+)
+DATELINE_SOURCE_RE = re.compile(
+    rf"\d[:：]\d\d(?:[:：]\d\d)?\s{{1,3}}(?P<source>{MEDIA_NAME})(?=\s|$)"
+)
+# The same before the date ("原创 南方都市报 2019-09-09 16:01"), or a media name alone on its
+# line next to the dateline ("新华社" above "2020-01-03 18:13").
+SOURCE_BEFORE_DATE_RE = re.compile(
+    rf"^(?:原创\s{{1,3}})?(?P<source>{MEDIA_NAME})(?:\s{{1,3}}(?:19|20)\d\d\s{{0,2}}[-/.年]|$)"
 )
 
 # ---------------------------------------------------------------------------- credits
+# A portal header's byline in brackets after the time: "2004年7月16日08:19 [ 王小明 ] 来源：…".
+BRACKET_BYLINE_RE = re.compile(
+    rf"\d[:：]\d\d(?:[:：]\d\d)?\s{{0,3}}[\[【]\s{{0,2}}(?P<names>[{HAN}·]{{2,8}}"
+    rf"(?:[\s、，,]{{1,2}}[{HAN}·]{{2,8}}){{0,3}})\s{{0,2}}[\]】]"
+)
+# Names, a slash and the newspaper they write for: "王小明/中国青年报", "张三 李四/新华社".
+NAME_SLASH_MEDIA_RE = re.compile(
+    rf"^(?P<names>[{HAN}]{{2,4}}(?:[\s、，,]{{1,2}}[{HAN}]{{2,4}}){{0,3}})\s{{0,2}}[/／]\s{{0,2}}"
+    rf"(?P<org>[{HAN}]{{1,10}}(?:日报|晚报|晨报|报|网|社|台|新闻|客户端|周刊|杂志))$"
+)
+# Credits of people who helped, closing an article: "（实习生王金茹对此文亦有贡献）".
+CONTRIBUTOR_RE = re.compile(
+    rf"^[(（]\s{{0,2}}(?P<credits>[{HAN}A-Za-z·\s、，,]{{2,40}}?)\s{{0,2}}(?:对此文亦有贡献|对本文亦有贡献|"
+    r"亦有贡献|对本文有贡献|参与采写)\s{0,2}[)）]$"
+)
+# Photographers credited on their own in a caption or a footer: "（刘通摄）", "摄影/张艳",
+# "图/李四", "本报记者 王五、赵六 摄", "张三 摄".
+PHOTO_LINE_RE = re.compile(
+    rf"(?:[(（]\s{{0,2}}(?P<bracket>[{HAN}]{{2,4}})\s{{0,2}}摄(?:影)?\s{{0,2}}[)）]"
+    rf"|(?:^|\s)(?:摄影|图片|图)\s{{0,2}}[/／:：]\s{{0,2}}(?P<labelled>[{HAN}]{{2,4}})(?=$|[\s、，,])"
+    rf"|(?:记者|通讯员|摄影师|摄影队)\s{{0,2}}(?P<reporters>[{HAN}]{{2,4}}(?:(?:、|\s{{1,2}})[{HAN}]{{2,4}}){{0,2}})\s{{0,2}}摄(?:影)?"
+    rf"(?=$|[\s。，,)）])"
+    rf"|(?:^|[\s。，,])(?P<postfix>[{HAN}]{{2,4}})\s{{1,2}}摄(?:影)?\s{{0,2}}$)"
+)
 # ---------------------------------------------------------------------------- posters
 # Blogs and forums: the poster is the author. "由海姑娘张贴 @", "本贴由大卫于", "ggjjzhzz 发表于",
 # "by duscha". The first opens with 由 itself, not an optional 本贴/此帖 before it: that only
@@ -116,7 +172,7 @@ SLASH_ONLY_ROLES = frozenset({"作者", "摄影", "摄像", "文字", "图片", 
 # 本报 / 大象新闻 / 河南日报客户端 glued in front of a role.
 ROLE_RE = re.compile(
     rf"(?P<org>[{HAN}A-Za-z·]{{1,14}}?)??(?P<role>{'|'.join(PREFIX_ROLES)})"
-    rf"(?P<colon>\s{{0,2}}[:：/／|｜]\s{{0,2}})?"
+    rf"(?P<colon>\s{{0,2}}[:：/／|｜丨]\s{{0,2}})?"
 )
 # Postfix credits: 张三/文, 李四 /图, 王五 摄.
 POSTFIX_ROLE_RE = re.compile(r"^(?:[/／]\s{0,2}(?P<slash>文图|文|图|摄影|摄)|(?P<photo>摄影?))$")
@@ -129,12 +185,13 @@ NAME_RE = re.compile(
 # Names of organisations, not people: 大汉网络, 新华社, 河南日报, 宣传部.
 ORG_NAME_RE = re.compile(
     rf"^[{HAN}]{{1,10}}(?:网络|网|报|社|台|站|中心|公司|集团|频道|杂志|协会|学会|委员会|大学|学院|"
-    r"部|局|厅|办|处|所|院|馆|室|组|队|团|会)$"
+    r"部|局|厅|办|处|所|院|馆|室|组|队|团|会|消息|新闻|在线|头条|客户端|财经|周刊|号)$"
 )
 # Words of page furniture inside a short line: never part of a name.
 UI_WORD_RE = re.compile(
     r"评论|查看|点击|登录|登陆|注册|首页|更多|返回|关注|分享|收藏|打印|关闭|目录|简介|作业|下载|上传|"
-    r"搜索|订阅|推荐|阅读|浏览|发表|回复|留言|链接|投稿|联系|导航|栏目|专题|频道|热点|排行|相关"
+    r"搜索|订阅|推荐|阅读|浏览|发表|回复|留言|链接|投稿|联系|导航|栏目|专题|频道|热点|排行|相关|热门|"
+    r"最新|文章|今天|昨天|前天|刚刚|整合|网络|来自"
 )
 PAGE_WORDS = """
 时间 日期 发表 发表于 阅读 点击 浏览 评论 回复 转发 分享 收藏 关注 粉丝 点赞 举报 打印 关闭
@@ -198,6 +255,15 @@ NOT_NAMES = frozenset(
         "执笔人",
         "编者",
         "编者按",
+        "整合",
+        "网络",
+        "网络整理",
+        "整理自",
+        "今天",
+        "昨天",
+        "前天",
+        "刚刚",
+        "原创",
     ]
 ) | frozenset(
     # Labels and page furniture that sit where a byline would: never names.
@@ -212,13 +278,15 @@ DATELINE_RE = re.compile(
 # 整合 新华日报·交汇点记者 徐睿翔. Callers check the length first.
 BYLINE_LINE_RE = re.compile(
     rf"^[\s□■●◎▲△◆◇★☆(（【\[—-]{{0,4}}(?P<credits>[{HAN}A-Za-z·\s]{{0,16}}?"
-    rf"(?:记者|通讯员|实习生|作者|执笔人?|文|图|摄影|撰稿)[\s:：/／|｜]{{0,3}}"
-    rf"[{HAN}A-Za-z·\s/／:：、,，|｜()（）]{{2,60}}?)[)）】\]]?$"
+    rf"(?:记者|通讯员|实习生|作者|执笔人?|文|图|摄影|撰稿)[\s:：/／|｜丨]{{0,3}}"
+    rf"[{HAN}A-Za-z·\s/／:：、,，|｜丨()（）]{{2,60}}?)[)）】\]]?$"
 )
 # An author label anywhere in a short line: "02日14:25 作者： 赵婕 出自[…]".
 AUTHOR_LABEL_ANY_RE = re.compile(r"(?:作者|执笔人|撰稿人?|撰文|记者)\s{0,2}[:：]")
 # A line that starts with an author label: 作者：宋怡 杨志华 / 执笔人：… / 记者：…
-AUTHOR_LABEL_RE = re.compile(r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|文)\s{0,2}[:：/／]")
+AUTHOR_LABEL_RE = re.compile(
+    r"^[\s(（【\[-]{0,3}(?:作者|执笔人?|记者|撰稿|撰文|采写|文)\s{0,2}[:：/／]"
+)
 # A screen name: Latin letters, digits and underscores, starting with a letter.
 HANDLE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
 # A photographer credited at the end of an image caption: "市民赏花踏青。孙磊 摄".
@@ -248,7 +316,7 @@ EDITOR_ROLES = (
 # and made the engine try every position of the page text instead of skipping to a role's
 # first character).
 EDITOR_RE = re.compile(
-    rf"(?P<role>{'|'.join(EDITOR_ROLES)})\s{{0,2}}[:：/]\s{{0,3}}"
+    rf"(?P<role>{'|'.join(EDITOR_ROLES)})\s{{0,2}}[:：/|｜丨]\s{{0,3}}"
     rf"(?P<names>[{HAN}A-Za-z·]{{2,10}}(?:[ \u3000、,，]{{1,3}}[{HAN}·]{{2,5}}){{0,4}})"
 )
 
@@ -256,7 +324,18 @@ EDITOR_RE = re.compile(
 # A heading after which nothing is the article's own text.
 BODY_END_RE = re.compile(
     r"^[\[【]?\s{0,2}(?:相关报道|相关新闻|相关链接|相关阅读|相关文章|延伸阅读|推荐阅读|更多精彩|热门推荐|"
-    r"精彩推荐|猜你喜欢|网友评论|最新评论|发表评论|我要评论|热门评论|相关专题|热点推荐)\s{0,2}[\]】:：>]?\s{0,2}$"
+    r"精彩推荐|猜你喜欢|网友评论|最新评论|发表评论|我要评论|热门评论|相关专题|热点推荐|我要跟帖|"
+    r"全部评论|热门跟帖|评论\s{0,2}[(（]\d{1,7}[)）])\s{0,2}[\]】:：>]?\s{0,2}$"
+)
+# A line of the credit block that closes an article: "编辑|张三", "责编：李四", "来源|羊城晚报".
+CLOSING_CREDIT_RE = re.compile(
+    rf"^[\[【(（]?\s{{0,2}}(?:{'|'.join(EDITOR_ROLES)}|来源|校对|审核|监制|出品|统筹)\s{{0,2}}"
+    r"[:：/|｜丨]\s{0,3}[^。！？]{1,40}$"
+)
+# A line that is only a time, as each item of a list of flashes opens: "09:32", "2019-10-15 09:32".
+BARE_TIME_LINE_RE = re.compile(
+    r"^\s{0,3}(?:(?:19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s{0,3}|\d{1,2}[-/月]\d{1,2}日?\s{1,3})?"
+    r"[0-2]?\d[:：][0-5]\d(?:[:：][0-5]\d)?\s{0,3}$"
 )
 # An item of a list of links: "·标题（2005-04-01 09:56）", "v 标题 2005-07-11", "- 标题".
 LIST_ITEM_RE = re.compile(r"^(?:[·•・●○◆◇■□▪▫►▸>※-]|v\s|\d{1,2}[.、]\s?)")
@@ -277,6 +356,11 @@ KEYWORDS_LABEL_RE = re.compile(
 KEYWORD_SPLIT_RE = re.compile(r"[,，、;；|｜\s]+")
 
 # ---------------------------------------------------------------------------- title
+# A badge word before the headline: "独家｜…", "快讯：…", "视频丨…", "【原创】…".
+TITLE_BADGE_RE = re.compile(
+    r"^(?:[【\[](?:独家|原创|快讯|重磅|视频|图集|直播|专访|突发|最新|热点|组图|图文)[】\]]\s{0,2}"
+    r"|(?:独家|原创|快讯|重磅|视频|图集|直播|专访|突发|组图|图文)\s{0,2}[|｜丨:：]\s{0,2})"
+)
 # Site suffixes: "标题_映象网", "标题-映象网", "标题 | 河南日报网".
 TITLE_SUFFIX_RE = re.compile(r"\s{0,3}(?:[_|｜–—-]{1,2}|\s-\s)\s{0,3}[^_|｜–—-]{2,30}$")
 
