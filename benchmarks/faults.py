@@ -23,6 +23,7 @@ resumed run writes to a roomy file). The test suite (tests/test_faults.py) impor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -158,10 +159,8 @@ def quarantined(paths: list[Path]) -> set[str]:
     for path in paths:
         if path.is_file():
             for line in path.read_text("utf-8", "replace").splitlines():
-                try:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
                     urls.add(json.loads(line)["url"])
-                except (ValueError, KeyError, TypeError):
-                    pass
     return urls
 
 
@@ -269,7 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     points = [int(p) for p in args.points.split(",")]
-    header = f"{'scenario':<10} {'runs':>4} {'lost':>5} {'duplicated':>10} {'torn':>5} {'marked':>7}"
+    header = (
+        f"{'scenario':<10} {'runs':>4} {'lost':>5} {'duplicated':>10} {'torn':>5} {'marked':>7}"
+    )
     print(header)
     print("-" * len(header))
     bad = 0

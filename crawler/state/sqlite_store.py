@@ -70,6 +70,30 @@ def damaged_message(path: Path, error: BaseException) -> str:
     )
 
 
+class _GuardedCursor:
+    """A cursor whose row fetches fail as the connection's statements do."""
+
+    def __init__(self, cursor: sqlite3.Cursor, db: _GuardedDb) -> None:
+        self.cursor = cursor
+        self.db = db
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self.cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        try:
+            return self.cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise self.db._fail(exc) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return self.cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise self.db._fail(exc) from None
+
+
 class _GuardedDb:
     """The SQLite connection, whose every error becomes `StateDamaged` naming the file, and
     calls `on_error` once (the crawl stops instead of counting a page as failed)."""
@@ -82,7 +106,14 @@ class _GuardedDb:
 
     def _fail(self, exc: sqlite3.Error) -> StateError:
         if self.error is None:
-            self.error = StateDamaged(damaged_message(self.path, exc))
+            text = str(exc).lower()
+            if "full" in text or "i/o" in text or "readonly" in text or "locked" in text:
+                self.error = StateError(
+                    f"the state {self.path} cannot be written ({exc}): free space or fix its"
+                    " permissions, then run again (what was written stays consistent)"
+                )
+            else:
+                self.error = StateDamaged(damaged_message(self.path, exc))
             if self.on_error is not None:
                 self.on_error(self.error)
         return self.error
@@ -95,11 +126,11 @@ class _GuardedDb:
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
 
-    def execute(self, *args: Any) -> Any:
-        return self._call("execute", *args)
+    def execute(self, *args: Any) -> _GuardedCursor:
+        return _GuardedCursor(self._call("execute", *args), self)
 
-    def executemany(self, *args: Any) -> Any:
-        return self._call("executemany", *args)
+    def executemany(self, *args: Any) -> _GuardedCursor:
+        return _GuardedCursor(self._call("executemany", *args), self)
 
     def executescript(self, *args: Any) -> Any:
         return self._call("executescript", *args)
