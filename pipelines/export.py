@@ -44,7 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy.crawler import Crawler
 
-from crawler.state import StateStore, body_simhash, crawl_state, stop_crawl
+from crawler.state import StateError, StateStore, body_simhash, crawl_state, stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -576,9 +576,15 @@ class DurableFeedStorage:
             self._fail(exc, path)
             return
         if self._uncommitted and self.state is not None:
-            self.state.commit_articles(
-                [(record, str(path), offset) for record, path, offset in self._uncommitted]
-            )
+            try:
+                self.state.commit_articles(
+                    [(record, str(path), offset) for record, path, offset in self._uncommitted]
+                )
+            except StateError as exc:
+                # The lines are durable but unmarked: the next run's recovery marks them.
+                self.failed = str(exc)
+                self._uncommitted = []
+                return
         for path, fh in self._files.items():
             self._durable_end[path] = fh.tell()
         self._uncommitted = []

@@ -265,3 +265,36 @@ def test_missing_directories_are_created_for_output_and_quarantine(tmp_path: Pat
     assert f"created the missing directory {out.parent}" in err
     assert f"created the missing directory {rejected.parent}" in err
     assert out.is_file() and rejected.is_file()
+
+
+# -- item 2: a state that cannot be written mid-run -----------------------------------------------
+
+
+def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Path) -> None:
+    small = tmp_path / "state"
+    out = tmp_path / "out.jsonl"
+    state = small / "s.sqlite3"
+    command = faults.crawl_command(state, out, delay=0)
+    # The smallest tmpfs the state outgrows during the crawl (not already while opening).
+    for size in ("160k", "224k", "320k", "480k"):
+        if not faults.mount_tmpfs(small, size):
+            pytest.skip("cannot mount a tmpfs here")
+        proc = faults.run_to_end(command)
+        if "pages fetched" in proc.stderr.decode():
+            break
+        faults.unmount(small)
+        out.unlink(missing_ok=True)
+    else:
+        pytest.skip("the state never filled a tmpfs mid-run")
+    try:
+        assert proc.returncode == 1
+        last = _last_line(proc)
+        assert str(state) in last and "cannot be written" in last, last
+        assert "parser error" not in proc.stderr.decode()
+        # Room again (as an operator frees space): the resumed run completes the dataset.
+        subprocess.run(["mount", "-o", "remount,size=4m", str(small)], check=True)
+        resumed = faults.run_to_end(command)
+        assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
+        _assert_nothing_lost(faults.assess(state, [out], faults.expected_articles()))
+    finally:
+        faults.unmount(small)
