@@ -159,13 +159,18 @@ class IncrementalMiddleware:
             self.requested_lists.setdefault(list_dir(request.url), set()).add(url_key(request.url))
 
     def list_fetched(self, response: Response) -> None:
-        self.fetched_lists.setdefault(list_dir(response.url), set()).add(url_key(response.url))
+        for url in (response.url, *response.meta.get("redirect_urls", ())):
+            self.fetched_lists.setdefault(list_dir(url), set()).add(url_key(url))
 
     def completed_lists(self) -> list[str]:
         """List folders this run paged completely: every list page it requested there was
         fetched, with no window and no page limit cutting the pass short."""
         spider = self.crawler.spider
         if any(getattr(spider, name, None) for name in ("since", "until")):
+            return []
+        if self.crawler.settings.get("XINWEN_REDIS_URL"):
+            # A worker of a distributed crawl sees only the list pages it fetched itself; no
+            # one worker can tell that a pass over a list is complete.
             return []
         if self.stats.get_value("xinwen/skipped/max_pages", 0):
             return []
