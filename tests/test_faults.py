@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -296,5 +297,46 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
         resumed = faults.run_to_end(command)
         assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
         _assert_nothing_lost(faults.assess(state, [out], faults.expected_articles()))
+    finally:
+        faults.unmount(small)
+
+
+# -- item 8: a full disk under the quarantine ----------------------------------------------------
+
+
+def _fill(folder: Path) -> Path:
+    """Fill a file system to the last byte."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_rejected_page_is_marked_only_once_its_quarantine_line_is_durable(tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    if not faults.mount_tmpfs(small, "16k"):
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        state, out, rejected = tmp_path / "s.sqlite3", tmp_path / "out.jsonl", small / "q.jsonl"
+        command = [*faults.crawl_command(state, out, delay=0),
+                   "-s", f"XINWEN_QUARANTINE_PATH={rejected}"]  # fmt: skip
+        filler = _fill(small)
+        proc = faults.run_to_end(command)
+        assert proc.returncode == 1
+        assert _last_line(proc).endswith(f"cannot write {rejected}: disk full"), _last_line(proc)
+        _articles, marked = faults.state_marks(state)
+        assert faults.quarantined([rejected]) == set()  # the disk took no line …
+        assert marked == set(), "a page marked rejected without its line"  # … so none is marked
+        filler.unlink()  # room again: the next run quarantines what the first could not
+        assert faults.run_to_end(command).returncode == 0
+        _articles, marked = faults.state_marks(state)
+        in_quarantine = faults.quarantined([rejected])
+        assert marked and marked <= in_quarantine
     finally:
         faults.unmount(small)
