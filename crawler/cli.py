@@ -80,7 +80,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     from crawler.crawl.extensions import CrawlSummary, RunRecorder, crawl_failed, format_summary
     from crawler.crawl.incremental import parse_when
-    from crawler.state import MEMORY, StateLocked, default_state_path
+    from crawler.state import MEMORY, StateError, default_state_path
+    from pipelines.export import OutputError
 
     if args.sites:  # read by crawler/sites/profile.py, here and in the extraction processes
         folders = [str(Path(folder).resolve()) for folder in args.sites]
@@ -134,7 +135,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     failures: list[str] = []
     try:
         crawler = process.create_crawler(args.site)
-    except StateLocked as exc:
+    except (StateError, OutputError) as exc:
         _err(f"xinwen crawl {args.site}: could not run: {exc}")
         return EXIT_FAILED
 

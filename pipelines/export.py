@@ -27,6 +27,9 @@ kept only when it is `[a-z0-9.-]` without `..`, the date only when it is a real 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -41,7 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from scrapy.crawler import Crawler
 
-from crawler.state import StateStore, body_simhash, crawl_state
+from crawler.state import StateError, StateStore, body_simhash, crawl_state, stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -154,11 +157,43 @@ def _valid_record(line: bytes) -> dict[str, Any] | None:
     return record
 
 
-def recover_output(state: StateStore, path: Path) -> tuple[int, int]:
+class OutputError(RuntimeError):
+    """An output cannot be used as it is: the crawl refuses to start (or stops), and the file
+    is left as it was."""
+
+
+def _recovery_mismatch(path: Path, line_no: int, what: str) -> OutputError:
+    return OutputError(
+        f"{path} line {line_no} {what}; nothing was changed. xinwen appends only to a JSON-lines"
+        " file of its own records: choose another -o file, or repair this one"
+        " (`xinwen validate` shows the bad lines)"
+    )
+
+
+def _line_number(path: Path, offset: int, index: int) -> int:
+    """1-based line number of the `index`-th line after byte `offset`."""
+    before = 0
+    with path.open("rb") as fh:
+        while offset > 0:
+            chunk = fh.read(min(offset, 1 << 20))
+            if not chunk:
+                break
+            before += chunk.count(b"\n")
+            offset -= len(chunk)
+    return before + index + 1
+
+
+def recover_output(state: StateStore, path: Path, recorded: bool | None = None) -> tuple[int, int]:
     """Make one output file consistent with the state after a kill: mark the complete records
-    past the committed offset seen, truncate a torn or unreadable tail. Returns (records marked,
-    bytes truncated)."""
+    past the committed offset seen, cut a torn last line. Returns (records marked, bytes cut).
+
+    Only a torn tail this state's crawl wrote is cut (the file is recorded in the state, and
+    the tail is an incomplete last line past the committed offset); anything else that does not
+    fit (a line that is not a record, a file shorter than recorded, a file of someone else
+    without its final newline) raises `OutputError` and changes nothing."""
     key = str(path)
+    if recorded is None:
+        recorded = key in state.output_offsets()
     committed = state.committed_offset(key)
     if not path.is_file():
         if committed:
@@ -166,61 +201,199 @@ def recover_output(state: StateStore, path: Path) -> tuple[int, int]:
                 state.set_committed_offset(key, 0)
         return 0, 0
     size = path.stat().st_size
-    if committed > size:  # the file was replaced or cut by hand: read it all again
-        logger.warning(
-            "%s is shorter than recorded (%d < %d): re-reading it", path, size, committed
+    if committed > size:
+        raise OutputError(
+            f"{path} is shorter than this crawl state recorded ({size} < {committed} bytes):"
+            " it was changed outside xinwen; nothing was changed. Restore it, or write to"
+            " another -o file"
         )
-        committed = 0
     if committed == size:
         return 0, 0
-    marked = 0
+    records: list[dict[str, Any]] = []
     good_end = committed
-    batch: list[dict[str, Any]] = []
-
-    def flush_batch() -> None:
-        with state.transaction():
-            for record in batch:
-                state.add_article(record, body_simhash(record.get("body") or ""), state.run_id)
-            state.set_committed_offset(key, good_end)
-        batch.clear()
-
-    with path.open("r+b") as fh:
+    with path.open("rb") as fh:
         fh.seek(committed)
-        for line in fh:
-            record = _valid_record(line) if line.endswith(b"\n") else None
-            if record is None:
+        for index, line in enumerate(fh):
+            if not line.endswith(b"\n"):  # the last line, incomplete
+                if not recorded:
+                    raise _recovery_mismatch(
+                        path, _line_number(path, committed, index), "(the last) has no newline"
+                    )
                 break
+            if line.strip():
+                record = _valid_record(line)
+                if record is None:
+                    raise _recovery_mismatch(
+                        path, _line_number(path, committed, index), "is not a xinwen record"
+                    )
+                records.append(record)
             good_end += len(line)
-            batch.append(record)
-            marked += 1
-            if len(batch) >= RECOVERY_BATCH:
-                flush_batch()
-        truncated = size - good_end
-        if truncated:
+    # Nothing is changed before the whole tail was checked.
+    for first in range(0, len(records), RECOVERY_BATCH):
+        with state.transaction():
+            for record in records[first : first + RECOVERY_BATCH]:
+                state.add_article(record, body_simhash(record.get("body") or ""), state.run_id)
+            if first + RECOVERY_BATCH >= len(records):
+                state.set_committed_offset(key, good_end)
+    if not records:
+        with state.transaction():
+            state.set_committed_offset(key, good_end)
+    truncated = size - good_end
+    if truncated:
+        with path.open("r+b") as fh:
             fh.truncate(good_end)
             fh.flush()
             os.fsync(fh.fileno())
-            logger.warning("%s: removed a torn or unreadable tail of %d bytes", path, truncated)
-    flush_batch()
-    if marked:
+        logger.warning("%s: removed a torn last line of %d bytes", path, truncated)
+    if records:
         logger.info(
-            "%s: %d record(s) were written but not yet marked seen: marked now", path, marked
+            "%s: %d record(s) were written but not yet marked seen: marked now",
+            path,
+            len(records),
         )
-    return marked, truncated
+    return len(records), truncated
 
 
 def recover_outputs(state: StateStore, feeds: dict[str, Any]) -> dict[str, int]:
-    """`recover_output` for every durable feed that appends (an overwritten one starts empty)."""
+    """`recover_output` for every output file the state has recorded (this run's or an earlier
+    run's: a resumed crawl may write to another file) and every file of an appending feed, all
+    before anything is fetched. An overwritten feed starts empty."""
     totals = {"lines": 0, "truncated_bytes": 0}
+    recorded = state.output_offsets()
+    overwritten = set()
+    files: list[Path] = []
     for path, partitioned, overwrite in durable_feeds(feeds):
         if overwrite:
+            overwritten.add(str(path))
             continue
-        for file in output_files(path, partitioned):
-            marked, truncated = recover_output(state, file)
-            totals["lines"] += marked
-            totals["truncated_bytes"] += truncated
+        files.extend(output_files(path, partitioned))
+    files.extend(Path(p) for p in sorted(recorded) if p not in overwritten)
+    done: set[str] = set()
+    for file in files:
+        if str(file) in done:
+            continue
+        done.add(str(file))
+        marked, truncated = recover_output(state, file, str(file) in recorded)
+        totals["lines"] += marked
+        totals["truncated_bytes"] += truncated
     state.recovered = totals
     return totals
+
+
+# -- before the crawl: outputs usable, locked, not emptied ---------------------------------------
+
+_HELD_LOCKS: dict[str, int] = {}
+
+
+def lock_output(path: Path, partitioned: bool) -> None:
+    """One crawl per output: an exclusive lock on `<file>.lock` (`<dir>/.xinwen.lock` for a
+    partitioned output), held until the process ends (released by the OS, even on kill -9).
+    A second crawl on the same output raises `OutputError` with the holder's pid."""
+    lock_path = path / ".xinwen.lock" if partitioned else path.with_name(path.name + ".lock")
+    if str(lock_path) in _HELD_LOCKS:
+        return
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
+        os.close(fd)
+        raise OutputError(
+            f"{path} is being written by another crawl (pid {holder}); wait for it to end,"
+            " or write to another file"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode("ascii"))
+    _HELD_LOCKS[str(lock_path)] = fd
+
+
+def os_reason(exc: OSError) -> str:
+    """A short cause: `disk full`, `permission denied`, `file too large` …"""
+    reasons = {
+        errno.ENOSPC: "disk full",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EFBIG: "file too large (file size limit)",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "read-only file system",
+        errno.ENOTDIR: "a parent is not a directory",
+        errno.EISDIR: "it is a directory",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+
+
+def check_writable(path: Path, directory: bool = False) -> str | None:
+    """Make sure `path` (a file, or a directory) can be written before anything is fetched: a
+    missing parent directory is created (and the returned note says so); anything else raises
+    `OutputError` naming the path and the reason. Nothing is left behind that was not there."""
+    folder = path if directory else path.parent
+    note = None
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"cannot write {path}: {parent} is not a directory")
+            break
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the directory {folder}: {os_reason(exc)}") from None
+        note = f"created the missing directory {folder}"
+    target = folder / f".xinwen-write-test-{os.getpid()}" if directory else path
+    existed = target.exists()
+    if not directory and existed and path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a directory")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {os_reason(exc)}") from None
+    if not existed:
+        target.unlink()
+    return note
+
+
+def refuse_overwrite_with_state(state: StateStore, feeds: dict[str, Any]) -> None:
+    """`-O` replaces a file, and an incremental crawl writes only what its state does not know:
+    together they would leave a dataset without every article known. Refused (decided in issue
+    18): append with `-o`, or give `-O` a state of its own (`--state :memory:` or a new file)."""
+    known = state.count_articles()
+    if not known:
+        return
+    for path, _partitioned, overwrite in durable_feeds(feeds):
+        if overwrite:
+            raise OutputError(
+                f"-O {path} would replace the file with only the articles the state"
+                f" {state.path} does not know yet ({known} known would be left out); use -o to"
+                " add new articles to it, or --state :memory: (or a new state file) for a full"
+                " crawl into a replaced file"
+            )
+
+
+def prepare_outputs(state: StateStore, feeds: dict[str, Any], extra_files: list[Path]) -> list[str]:
+    """Before the crawl: every local output writable (a missing directory created), each
+    appended output locked, `-O` not combined with a state that knows articles, and every output
+    the state recorded reconciled. Raises `OutputError`; returns notes for the log."""
+    notes = []
+    feed_files = [
+        (path, partitioned)
+        for uri in feeds
+        if (path := feed_path(str(uri))) is not None
+        for partitioned in [is_partitioned(str(uri), feeds[uri])]
+    ]
+    for path, partitioned in feed_files:
+        note = check_writable(path, directory=partitioned)
+        if note:
+            notes.append(note)
+    for path in extra_files:
+        note = check_writable(path)
+        if note:
+            notes.append(note)
+    if not getattr(state, "memory", False):
+        refuse_overwrite_with_state(state, feeds)
+    for path, partitioned in feed_files:
+        lock_output(path, partitioned)
+    return notes
 
 
 # -- the feed storage --------------------------------------------------------------------------
@@ -280,6 +453,10 @@ class DurableFeedStorage:
         self._state: StateStore | None = None
         self._uncommitted: list[tuple[dict[str, Any], Path, int]] = []
         self._last_commit = time.monotonic()
+        # Per file, the end of what is fsynced: a failed write is cut back to it.
+        self._durable_end: dict[Path, int] = {}
+        self.failed: str | None = None
+        self._recorded: set[str] | None = None
         settings = crawler.settings if crawler is not None else {}
         self.commit_every = max(1, int(settings.get("XINWEN_EXPORT_COMMIT_EVERY", 64)))
         self.commit_seconds = float(settings.get("XINWEN_EXPORT_COMMIT_SECONDS", 1.0))
@@ -331,6 +508,8 @@ class DurableFeedStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         existed = path.exists()
         fh = path.open("ab")
+        self._durable_end[path] = fh.tell()
+        self._record_output(path, fh.tell())
         if not existed:
             fsync_dir(path.parent)
             if new_dir:
@@ -338,7 +517,28 @@ class DurableFeedStorage:
         self._files[path] = fh
         return fh
 
+    def _record_output(self, path: Path, size: int) -> None:
+        """Name the file in the state before anything is appended: recovery cuts a torn last
+        line only in a file the state knows it was writing."""
+        state = self.state
+        if state is None or getattr(state, "memory", False):
+            return
+        if self._recorded is None:
+            self._recorded = set(state.output_offsets())
+        if str(path) not in self._recorded:
+            with state.transaction():
+                state.set_committed_offset(str(path), size)
+            self._recorded.add(str(path))
+
     def write_line(self, line: bytes) -> None:
+        if self.failed is not None:
+            return  # the output failed: the crawl is stopping, nothing more is marked
+        try:
+            self._write_line(line)
+        except OSError as exc:
+            self._fail(exc, self.path)
+
+    def _write_line(self, line: bytes) -> None:
         record = _valid_record(line) if (self.partitioned or self.state is not None) else None
         if self.partitioned:
             if record is None:
@@ -365,16 +565,52 @@ class DurableFeedStorage:
         """Group commit: fsync every file written since the last commit, then mark their
         records seen and move the offsets in one state transaction. A record counts as seen
         only after its line is on disk; one fsync per file per group instead of per line."""
-        touched = {id(fh): fh for fh in self._files.values()}
-        for fh in touched.values():
-            fh.flush()
-            os.fsync(fh.fileno())
+        if self.failed is not None:
+            return
+        path = self.path
+        try:
+            for path, fh in self._files.items():  # noqa: B007 (named in the error)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            self._fail(exc, path)
+            return
         if self._uncommitted and self.state is not None:
-            self.state.commit_articles(
-                [(record, str(path), offset) for record, path, offset in self._uncommitted]
-            )
+            try:
+                self.state.commit_articles(
+                    [(record, str(path), offset) for record, path, offset in self._uncommitted]
+                )
+            except StateError as exc:
+                # The lines are durable but unmarked: the next run's recovery marks them.
+                self.failed = str(exc)
+                self._uncommitted = []
+                return
+        for path, fh in self._files.items():
+            self._durable_end[path] = fh.tell()
         self._uncommitted = []
         self._last_commit = time.monotonic()
+
+    def _fail(self, exc: OSError, failed_path: Path) -> None:
+        """A write failed (disk full, a size limit, permissions): every file is cut back to
+        what was fsynced before (so no torn or unmarked line stays), its records stay unmarked
+        (fetched again next run) and the crawl stops, naming the cause."""
+        for fh in self._files.values():
+            with contextlib.suppress(OSError):
+                fh.close()
+        self._files.clear()
+        for path, end in self._durable_end.items():
+            try:
+                with path.open("r+b") as fh:
+                    fh.truncate(end)
+                    os.fsync(fh.fileno())
+            except OSError:
+                pass
+        self._uncommitted = []
+        self.failed = f"cannot write {failed_path}: {os_reason(exc)}"
+        if self.crawler is not None:
+            stop_crawl(self.crawler, "output error", self.failed)
+        else:
+            raise OutputError(self.failed) from exc
 
     def close_files(self) -> None:
         self.commit()

@@ -4,18 +4,22 @@ A rejected page is never silently lost: it is written with its URL, the reason, 
 errors and the fields that were found to `XINWEN_QUARANTINE_PATH`, or else to
 `<output>.rejected.jsonl` beside the crawl's first local feed file (`-o out/hnr.jsonl` →
 `out/hnr.jsonl.rejected.jsonl`). Without either, each record is logged as a warning.
-Lines are appended (truncated first when the feed itself is overwritten, `-O`) and flushed one
-by one, so a killed crawl keeps what it rejected.
+Lines are appended (truncated first when the feed itself is overwritten, `-O`) and fsynced one
+by one: a page is marked rejected in the crawl state only after its line is durable (a write
+that fails, a full disk say, is cut back, raises `OSError` and marks nothing), so a rejected
+page is never in the state without its line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from scrapy.crawler import Crawler
@@ -33,6 +37,8 @@ class RejectedPage:
     reason: str
     errors: list[Any] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
+    # The page was an article link (a gone one is not requested again for a while).
+    article: bool = False
 
 
 def quarantine_record(
@@ -64,41 +70,65 @@ def default_quarantine_path(feeds: dict[str, Any], spider_name: str) -> tuple[Pa
     return None, False
 
 
+def quarantine_path(
+    settings: Any, feeds: dict[str, Any], spider_name: str
+) -> tuple[Path | None, bool]:
+    """Where a crawl's quarantine goes: `XINWEN_QUARANTINE_PATH`, else beside the first local
+    feed; and whether it starts empty."""
+    configured = settings.get("XINWEN_QUARANTINE_PATH")
+    if configured:
+        return Path(configured), False
+    return default_quarantine_path(feeds, spider_name)
+
+
 class Quarantine:
     """Appends rejected records to a JSON-lines file (or the log when there is no file)."""
 
     def __init__(self, path: Path | None, overwrite: bool = False) -> None:
         self.path = path
         self.overwrite = overwrite
-        self._fh: IO[str] | None = None
+        self._fd: int | None = None
         self.count = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Quarantine:
-        configured = crawler.settings.get("XINWEN_QUARANTINE_PATH")
-        if configured:
-            return cls(Path(configured))
-        name = crawler.spider.name if crawler.spider else "crawl"
-        path, overwrite = default_quarantine_path(crawler.settings.getdict("FEEDS"), name)
+        name = crawler.spider.name if crawler.spider else crawler.spidercls.name
+        path, overwrite = quarantine_path(crawler.settings, crawler.settings.getdict("FEEDS"), name)
         return cls(path, overwrite)
 
     def open(self) -> None:
-        if self.path is not None and self._fh is None:
+        if self.path is not None and self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = self.path.open("w" if self.overwrite else "a", encoding="utf-8")
+            flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if self.overwrite else os.O_APPEND)
+            self._fd = os.open(self.path, flags, 0o644)
+            if self.overwrite:
+                os.close(self._fd)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+                self.overwrite = False
 
     def write(self, record: dict[str, Any]) -> None:
+        """Append one line and fsync it; on failure cut the file back and raise `OSError`."""
         line = json.dumps(record, ensure_ascii=False, default=str)
-        self.count += 1
         if self.path is None:
+            self.count += 1
             logger.warning("rejected (no quarantine file): %s", line)
             return
         self.open()
-        assert self._fh is not None
-        self._fh.write(line + "\n")
-        self._fh.flush()
+        assert self._fd is not None
+        data = (line + "\n").encode("utf-8", "surrogatepass")
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            os.fsync(self._fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise
+        self.count += 1
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

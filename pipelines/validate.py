@@ -9,6 +9,8 @@ from pydantic import ValidationError
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.state import stop_crawl
+from pipelines.export import os_reason
 from pipelines.quarantine import Quarantine, RejectedPage, quarantine_record
 from pipelines.schema import Article
 
@@ -90,7 +92,16 @@ class ValidationPipeline:
         self.quarantine.close()
 
     def reject(self, url: str | None, reason: str, errors: list[Any], fields: dict) -> DropItem:
-        self.quarantine.write(quarantine_record(url, reason, errors, fields))
+        try:
+            self.quarantine.write(quarantine_record(url, reason, errors, fields))
+        except OSError as exc:
+            # Not durable, so not "rejected": the page stays unmarked and is fetched again.
+            stop_crawl(
+                self.crawler,
+                "output error",
+                f"cannot write {self.quarantine.path}: {os_reason(exc)}",
+            )
+            return DropItem(f"not quarantined ({reason}): {url}", log_level="WARNING")
         self.stats.inc_value(f"xinwen/rejected/{reason}")
         self.stats.inc_value("xinwen/rejected_count")
         return DropItem(f"rejected ({reason}): {url}", log_level="WARNING")

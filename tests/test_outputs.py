@@ -11,6 +11,7 @@ import pytest
 from crawler.state import StateStore
 from pipelines.export import (
     DurableFeedStorage,
+    OutputError,
     durable_feeds,
     partition_path,
     recover_output,
@@ -150,13 +151,31 @@ def test_recovery_cuts_a_torn_line_and_marks_unmarked_records(tmp_path: Path) ->
     assert recover_output(state, out) == (0, 0)  # idempotent
 
 
-def test_recovery_stops_at_an_unreadable_line(tmp_path: Path) -> None:
+def test_recovery_refuses_an_unreadable_line_and_changes_nothing(tmp_path: Path) -> None:
+    """Issue 18 item 3: a line that is not a record is the user's, not a torn write."""
     state = StateStore(tmp_path / "s.sqlite3")
     out = tmp_path / "o.jsonl"
     one, two = _line("http://news.hnr.cn/1"), _line("http://news.hnr.cn/2")
-    out.write_bytes(one + b'{"not": "a record"}\n' + two)
-    assert recover_output(state, out) == (1, len(b'{"not": "a record"}\n' + two))
-    assert out.read_bytes() == one
+    content = one + b'{"not": "a record"}\n' + two
+    out.write_bytes(content)
+    with pytest.raises(OutputError, match=r"o.jsonl line 2 is not a xinwen record"):
+        recover_output(state, out)
+    assert out.read_bytes() == content
+    assert state.count_articles() == 0 and state.output_offsets() == {}
+
+
+def test_recovery_cuts_only_the_torn_last_line_of_a_file_it_recorded(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    one, two = _line("http://news.hnr.cn/1"), _line("http://news.hnr.cn/2")
+    out.write_bytes(one + two[:10])
+    with pytest.raises(OutputError, match="has no newline"):  # not known to be ours
+        recover_output(state, out)
+    assert out.read_bytes() == one + two[:10]
+    with state.transaction():
+        state.set_committed_offset(str(out), 0)  # as the feed storage records it at open
+    assert recover_output(state, out) == (1, 10)
+    assert out.read_bytes() == one and state.has_url("http://news.hnr.cn/1")
 
 
 def test_recovery_adopts_an_existing_file_and_rereads_a_replaced_one(tmp_path: Path) -> None:
@@ -165,8 +184,11 @@ def test_recovery_adopts_an_existing_file_and_rereads_a_replaced_one(tmp_path: P
     out.write_bytes(_line("http://news.hnr.cn/1") + _line("http://news.hnr.cn/2"))
     totals = recover_outputs(state, {str(out): {"format": "jsonlines"}})
     assert totals == {"lines": 2, "truncated_bytes": 0}
-    out.write_bytes(_line("http://news.hnr.cn/9"))  # shorter than committed: replaced by hand
-    assert recover_output(state, out) == (1, 0) and state.has_url("http://news.hnr.cn/9")
+    replaced = _line("http://news.hnr.cn/9")
+    out.write_bytes(replaced)  # shorter than committed: replaced by hand
+    with pytest.raises(OutputError, match="shorter than this crawl state recorded"):
+        recover_output(state, out)
+    assert out.read_bytes() == replaced and not state.has_url("http://news.hnr.cn/9")
     # An overwritten feed is not recovered: it starts empty.
     assert recover_outputs(state, {str(out): {"format": "jsonlines", "overwrite": True}}) == {
         "lines": 0,

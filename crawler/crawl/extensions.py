@@ -18,8 +18,17 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.logformatter import LogFormatter
 
-from crawler.state import crawl_state
-from pipelines.export import RUNS_DIR, commit_all, durable_feeds, recover_outputs
+from crawler.crawl.incremental import completed_lists
+from crawler.state import FATAL_STAT, StateError, crawl_state
+from pipelines.export import (
+    DURABLE_STORAGES_ATTR,
+    RUNS_DIR,
+    commit_all,
+    durable_feeds,
+    prepare_outputs,
+    recover_outputs,
+)
+from pipelines.quarantine import quarantine_path
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +83,8 @@ def crawl_failed(stats: dict[str, Any]) -> str | None:
     fetched); list pages had links but none of them was an article (the site changed under the
     patterns); an error was logged that is not a page's download failure. A run that finds
     nothing new has not failed."""
+    if stats.get(FATAL_STAT):
+        return str(stats[FATAL_STAT])
     reason = stats.get("finish_reason")
     if reason is None:
         return "the crawl did not finish"
@@ -145,7 +156,7 @@ class CrawlSummary:
             "spider": self.crawler.spider.name if self.crawler.spider else None,
             "finish_reason": reason or stats.get("finish_reason"),
             "pages_fetched": pages,
-            "records_written": self.records,
+            "records_written": durable_records(self.crawler, self.records),
             "rejected": sum(rejected.values()),
             "rejected_by_reason": dict(sorted(rejected.items())),
             "duplicates": sum(duplicates.values()),
@@ -163,6 +174,7 @@ class CrawlSummary:
         }
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        commit_all(self.crawler)  # count what is on disk
         self.summary = self.build(reason)
         if self.log:
             logger.info("crawl summary:\n%s", format_summary(self.summary))
@@ -211,7 +223,7 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 # -- run recorder ------------------------------------------------------------------------------
 
-GONE_STATUSES = (404, 410)
+GONE_REASONS = ("http 404", "http 410")
 # Loggers whose ERROR records are a page's download failure (judged by "most pages errored").
 DOWNLOAD_ERROR_LOGGERS = (
     "scrapy.downloadermiddlewares.retry",
@@ -307,12 +319,19 @@ class RunRecorder:
         if not crawler.settings.getbool("XINWEN_RUNS_ENABLED", True):
             raise NotConfigured
         ext = cls(crawler)
-        crawl_state(crawler)  # open (and lock) the state now: a second crawl fails at once
+        # Open (and lock) the state now: a second crawl, a damaged state, an unusable output
+        # fail at once, before anything is fetched, and every output the state recorded is
+        # reconciled with it (a resumed crawl may write another file).
+        state = crawl_state(crawler)
+        feeds = crawler.settings.getdict("FEEDS")
+        quarantine = quarantine_path(crawler.settings, feeds, crawler.spidercls.name)
+        for note in prepare_outputs(state, feeds, [quarantine[0]] if quarantine[0] else []):
+            logger.warning("%s", note)
+        ext.recovered = recover_outputs(state, feeds)
         ext.error_counter = _ErrorCounter(crawler.stats)
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -325,7 +344,7 @@ class RunRecorder:
         stats = self.crawler.stats
         stats.set_value("xinwen/errors/other", 0)
         logging.getLogger().addHandler(self.error_counter)
-        recovered = recover_outputs(state, self.settings.getdict("FEEDS"))
+        recovered = self.recovered
         stats.set_value("xinwen/recovered/lines", recovered["lines"])
         stats.set_value("xinwen/recovered/truncated_bytes", recovered["truncated_bytes"])
         argv = self.settings.getlist("XINWEN_RUN_ARGV") or sys.argv
@@ -336,10 +355,18 @@ class RunRecorder:
         )
 
     def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
+        """Called after the validation pipeline wrote the item's quarantine line durably (a
+        failed write raises there, and nothing is marked)."""
         message = str(exception)
+        state = self.state
+        reason = getattr(item, "reason", None)
+        if isinstance(reason, str) and reason in GONE_REASONS and message.startswith("rejected ("):
+            # An article link that is gone: not fetched again for the retry period.
+            if getattr(item, "article", False):
+                state.mark_page(item.url, "rejected", reason)
+            return
         if response is None or not 200 <= getattr(response, "status", 0) < 300:
             return
-        state = self.state
         if message.startswith("rejected ("):
             reason = message[len("rejected (") :].split(")", 1)[0]
             state.mark_page(response.url, "rejected", reason)
@@ -354,14 +381,6 @@ class RunRecorder:
 
     def engine_stopped(self) -> None:
         logging.getLogger().removeHandler(self.error_counter)
-
-    def response_received(self, response: Any, request: Any, spider: Any) -> None:
-        """An article link that is gone (404, 410) is not fetched again for the retry period."""
-        if response.status not in GONE_STATUSES or request.meta.get("xinwen_pages"):
-            return
-        callback = getattr(request.callback, "__name__", "")
-        if callback == "parse_article":
-            self.state.mark_page(request.url, "rejected", f"http {response.status}")
 
     def default_manifest_path(self, run_name: str) -> Path | None:
         configured = self.settings.get("XINWEN_MANIFEST_PATH")
@@ -383,7 +402,7 @@ class RunRecorder:
             "list_pages": stats.get("xinwen/pages/list", 0),
             "article_pages": stats.get("xinwen/pages/article", 0),
             "article_requests": stats.get("xinwen/requests/article", 0),
-            "records_written": stats.get("item_scraped_count", 0),
+            "records_written": durable_records(self.crawler),
             "rejected": stats.get("xinwen/rejected_count", 0),
             "rejected_by_reason": _by_prefix(stats, "xinwen/rejected/"),
             "duplicates_dropped": stats.get("xinwen/duplicates_count", 0),
@@ -436,12 +455,29 @@ class RunRecorder:
         started = state.run_started or datetime.now(UTC)
         run_name = f"{started.strftime('%Y%m%dT%H%M%SZ')}-{state.run_id}"
         self.manifest = self.build_manifest(reason, run_name)
-        status = self.manifest["status"] if reason in NORMAL_FINISH else "interrupted"
+        # Stopped by a signal (Ctrl-C, SIGTERM): interrupted; any other abnormal end: failed.
+        status = "interrupted" if reason == "shutdown" else self.manifest["status"]
         self.manifest["status"] = status
-        state.finish_run(state.run_id, status, self.manifest["counts"])
+        try:
+            if status == "ok" and reason == "finished":
+                # Every record of this run is durable: its complete list passes may now stop
+                # later runs' paging (crawler.crawl.incremental).
+                state.complete_list_passes(completed_lists(self.crawler))
+            state.finish_run(state.run_id, status, self.manifest["counts"])
+        except StateError:
+            pass  # already the run's problem (stop_crawl); the manifest still says so
         self.manifest_path = self.default_manifest_path(run_name)
         if self.manifest_path is not None:
             write_json_atomically(self.manifest_path, self.manifest)
+
+
+def durable_records(crawler: Crawler, scraped: int | None = None) -> int:
+    """Records of this run on disk and marked seen (`scraped`, else the scraped count, when no
+    durable feed counts them)."""
+    storages = crawler.__dict__.get(DURABLE_STORAGES_ATTR, [])
+    if any(storage.durable and storage.state is not None for storage in storages):
+        return sum(crawl_state(crawler).written.values())
+    return crawler.stats.get_value("item_scraped_count", 0) if scraped is None else scraped
 
 
 def _item_label(item: Any) -> str:

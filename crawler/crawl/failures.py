@@ -55,6 +55,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.state import StateError
 from pipelines.quarantine import RejectedPage
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,12 @@ def _request_failed(spider: Spider, failure: Failure) -> Iterator[RejectedPage]:
         spider.crawler.stats.inc_value(f"xinwen/failed/{reason}")
     logger.warning("failed %s: %s (%s)", original, reason, detail)
     errors = [detail] if url == original else [detail, f"last URL: {url}"]
-    yield RejectedPage(original, reason, errors)
+    article = (
+        request is not None
+        and getattr(request.callback, "__name__", "") == "parse_article"
+        and not request.meta.get("xinwen_pages")
+    )
+    yield RejectedPage(original, reason, errors, article=article)
 
 
 class FailuresMiddleware:
@@ -193,6 +199,8 @@ class FailuresMiddleware:
     def process_spider_exception(
         self, response: Response, exception: Exception
     ) -> Iterable[Any] | None:
+        if isinstance(exception, StateError):
+            return []  # the crawl is stopping (stop_crawl); no page is to blame
         if isinstance(exception, IgnoreRequest):
             if isinstance(exception, HttpError):  # a request without our errback
                 failure = Failure(exception)

@@ -9,9 +9,14 @@ crawl (`parse_list` / `parse_article` callbacks, a `site` with `is_article` / `u
   alias of a written article, or rejected less than `XINWEN_REJECTED_RETRY_DAYS` ago) is dropped
   before it reaches the scheduler (`xinwen/skipped/known`); the continuation pages of a
   multi-page article (`meta["xinwen_pages"]`) always go through;
-- on a list page whose article links are all known or all dated before the window's `since`,
-  the requests for the later pages of that list (same folder; channel roots excepted) are
-  dropped (`xinwen/lists/stopped`); a later page of a list linked from elsewhere (a home page
+- on a list page whose article links are all dated before the window's `since`, or all known
+  *below the watermark of a completed pass* over that list, the requests for the later pages of
+  that list (same folder; channel roots excepted) are dropped (`xinwen/lists/stopped`). A pass
+  is complete when a run fetched every page of the list it requested and finished normally,
+  with every record durable (`complete_list_passes`, recorded by the run recorder at the end);
+  its watermark is that moment. An article that became known later (by a run that was killed
+  before it paged the list to its end) does not stop paging, so a list's older pages are
+  fetched again until one pass over them completes. A later page of a list linked from elsewhere (a home page
   linking `…/djn/2.html`) is left to that list's first page when the crawl fetches it
   (`xinwen/lists/deferred`);
 - each list page's watermark (newest URL date among its articles, how many were new) is kept in
@@ -37,6 +42,7 @@ from crawler.sites.profile import list_dir, url_key
 from crawler.state import StateStore, crawl_state
 
 CHINA_TZ = timezone(timedelta(hours=8))
+LIST_PASSES_ATTR = "xinwen_list_passes"
 _DURATION_RE = re.compile(r"(\d+)\s*([wdhm])", re.IGNORECASE)
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
@@ -79,6 +85,10 @@ class IncrementalMiddleware:
         self.stats = crawler.stats
         self.rejected_retry = rejected_retry
         self._state: StateStore | None = None
+        # List folder -> URL keys of its pages this run requested / fetched.
+        self.requested_lists: dict[str, set[str]] = {}
+        self.fetched_lists: dict[str, set[str]] = {}
+        crawler.__dict__[LIST_PASSES_ATTR] = self
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -124,16 +134,51 @@ class IncrementalMiddleware:
         self.stats.inc_value("xinwen/lists/article_links", len(article_links))
         if not article_links:
             return False
-        new, newest = 0, None
+        watermark = self.state.list_pass(list_dir(response.url))
+        new, newest, below = 0, None, True
         for url in article_links:
             day = site.url_date(url)
             if day is not None and (newest is None or day > newest):
                 newest = day
-            old = since is not None and day is not None and day < since
-            if not old and not self.known(url):
+            if since is not None and day is not None and day < since:
+                continue  # out of the window: not new, and paging past it finds older ones
+            if not self.known(url):
                 new += 1
+                below = False
+                continue
+            known_at = self.state.known_at(url)
+            if watermark is None or known_at is None or known_at > watermark:
+                below = False  # known, but not by a completed pass over this list
         self.state.mark_list_page(response.url, newest.isoformat() if newest else None, new)
-        return new == 0
+        return new == 0 and below
+
+    # -- list passes -----------------------------------------------------------------------------
+
+    def list_requested(self, request: Request) -> None:
+        if _callback_name(request) == "parse_list":
+            self.requested_lists.setdefault(list_dir(request.url), set()).add(url_key(request.url))
+
+    def list_fetched(self, response: Response) -> None:
+        for url in (response.url, *response.meta.get("redirect_urls", ())):
+            self.fetched_lists.setdefault(list_dir(url), set()).add(url_key(url))
+
+    def completed_lists(self) -> list[str]:
+        """List folders this run paged completely: every list page it requested there was
+        fetched, with no window and no page limit cutting the pass short."""
+        spider = self.crawler.spider
+        if any(getattr(spider, name, None) for name in ("since", "until")):
+            return []
+        if self.crawler.settings.get("XINWEN_REDIS_URL"):
+            # A worker of a distributed crawl sees only the list pages it fetched itself; no
+            # one worker can tell that a pass over a list is complete.
+            return []
+        if self.stats.get_value("xinwen/skipped/max_pages", 0):
+            return []
+        return sorted(
+            folder
+            for folder, fetched in self.fetched_lists.items()
+            if self.requested_lists.get(folder, set()) <= fetched
+        )
 
     def keep(self, request: Request, spider: Any, response: Response | None, stop: bool) -> bool:
         if self.is_article_request(request, spider):
@@ -143,11 +188,13 @@ class IncrementalMiddleware:
             self.stats.inc_value("xinwen/requests/article")
             return True
         if response is None or not self.is_later_list_page(request, spider):
+            self.list_requested(request)
             return True
         requested = getattr(spider, "_requested", None)
         folder = list_dir(request.url)
         if folder == list_dir(response.url):
             if not stop:
+                self.list_requested(request)
                 return True
             self.stats.inc_value("xinwen/lists/stopped")
         elif requested is not None and url_key(folder) in requested:
@@ -155,6 +202,7 @@ class IncrementalMiddleware:
             # page decides (another list's page 2 linked from a home page, say).
             self.stats.inc_value("xinwen/lists/deferred")
         else:
+            self.list_requested(request)
             return True
         if requested is not None:  # the list's own pages may still ask for it
             requested.discard(url_key(request.url))
@@ -172,6 +220,7 @@ class IncrementalMiddleware:
         """Whether the later pages of this list response need not be fetched."""
         if response is None or _callback_name(response.request) != "parse_list":
             return False
+        self.list_fetched(response)
         return self.list_page_view(response, spider)
 
     # -- Scrapy hooks --------------------------------------------------------------------------
@@ -197,3 +246,9 @@ class IncrementalMiddleware:
         async for item in start:
             if not isinstance(item, Request) or self.keep(item, spider, None, False):
                 yield item
+
+
+def completed_lists(crawler: Crawler) -> list[str]:
+    """The list folders this crawl paged completely (none without the middleware)."""
+    middleware = crawler.__dict__.get(LIST_PASSES_ATTR)
+    return middleware.completed_lists() if middleware is not None else []

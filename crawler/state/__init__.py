@@ -7,30 +7,59 @@ one from the settings and hands every component of a crawl the same instance.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Any
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.state.redis_store import RedisStateStore
 from crawler.state.simhash import body_simhash
 from crawler.state.sqlite_store import (
     MEMORY,
+    StateDamaged,
+    StateError,
     StateLocked,
     StateStore,
     default_state_path,
 )
 
 __all__ = [
+    "FATAL_STAT",
     "MEMORY",
     "RedisStateStore",
+    "StateDamaged",
+    "StateError",
     "StateLocked",
     "StateStore",
     "body_simhash",
     "crawl_state",
     "default_state_path",
+    "stop_crawl",
     "store_per_crawl",
 ]
+
+logger = logging.getLogger(__name__)
+
+# The one-line cause of a crawl stopped by a fault (the state or an output unusable).
+FATAL_STAT = "xinwen/fatal"
+
+
+def stop_crawl(crawler: Any, reason: str, message: str) -> None:
+    """Stop the crawl at once for a fault that no page caused (a damaged state, a full disk):
+    the first cause is kept in the stats as the run's one-line problem and logged."""
+    stats = getattr(crawler, "stats", None)
+    if stats is None or stats.get_value(FATAL_STAT) is not None:
+        return
+    stats.set_value(FATAL_STAT, message)
+    logger.error("%s", message)
+    engine = getattr(crawler, "engine", None)
+    slot = getattr(engine, "_slot", None)
+    if engine is None or engine.spider is None or slot is None or slot.closing is not None:
+        return
+    deferred_from_coro(engine.close_spider_async(reason=reason))
+
 
 _CRAWL_STATES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
@@ -49,6 +78,8 @@ def store_per_crawl(crawler: Any, open_store: Any) -> Any:
                 store.close()
 
             crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
+        if hasattr(store, "on_error"):
+            store.on_error = lambda exc: stop_crawl(crawler, "state error", str(exc))
     return store
 
 

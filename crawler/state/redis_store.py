@@ -73,7 +73,7 @@ DEFAULT_NAMESPACE = "xinwen:%(spider)s"
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def hostname() -> str:
@@ -444,6 +444,26 @@ class RedisStateStore:
         value = {"newest_published": newest, "last_crawled": _now(), "last_new": new_links}
         self.server.hset(self.key("lists"), url, json.dumps(value))
 
+    def known_at(self, url: str) -> str | None:
+        """When a URL became known (see `is_known`), or None."""
+        canonical = self.server.hget(self.key("urls"), url) or url
+        entry = self._entry(canonical)
+        if entry is not None:
+            known = self.crawl_id is None or entry.get("crawl") != self.crawl_id
+            return entry.get("first_seen") if known else None
+        raw = self.server.hget(self.key("pages"), url)
+        return json.loads(raw)["at"] if raw else None
+
+    def list_pass(self, folder: str) -> str | None:
+        """When the last complete pass over a list (its folder) ended, or None."""
+        return self.server.hget(self.key("list_passes"), folder)
+
+    def complete_list_passes(self, folders: Iterable[str]) -> None:
+        moment = _now()
+        values = {folder: moment for folder in folders}
+        if values:
+            self.server.hset(self.key("list_passes"), mapping=values)
+
     # ------------------------------------------------------------------ runs
     def start_run(self, site: str, argv: Iterable[str]) -> int:
         self.run_started = datetime.now(UTC)
@@ -484,6 +504,15 @@ class RedisStateStore:
     def committed_offset(self, path: str) -> int:
         value = self.server.hget(self.key("outputs"), self._output_key(path))
         return int(value) if value else 0
+
+    def output_offsets(self) -> dict[str, int]:
+        """Every output file of this host the state has recorded, with its committed offset."""
+        prefix = f"{self.host}:"
+        return {
+            key[len(prefix) :]: int(value)
+            for key, value in self.server.hgetall(self.key("outputs")).items()
+            if key.startswith(prefix)
+        }
 
     def set_committed_offset(self, path: str, offset: int) -> None:
         self.server.hset(self.key("outputs"), self._output_key(path), offset)

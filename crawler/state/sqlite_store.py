@@ -18,10 +18,11 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from crawler.state.simhash import (
     BANDS,
@@ -37,8 +38,105 @@ MEMORY = ":memory:"
 logger = logging.getLogger(__name__)
 
 
-class StateLocked(RuntimeError):
+class StateError(RuntimeError):
+    """The crawl state cannot be used: the run must stop (never a page's error)."""
+
+
+class StateLocked(StateError):
     """Another process holds the state file (a crawl is still running on it)."""
+
+
+class StateDamaged(StateError):
+    """The state file is damaged or unreadable (`sqlite3.DatabaseError`)."""
+
+
+def damaged_message(path: Path, error: BaseException) -> str:
+    """One line: the file, what SQLite said, what `PRAGMA integrity_check` says, what to do."""
+    check = "not run"
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute("PRAGMA integrity_check(3)").fetchall()
+            check = "; ".join(str(row[0]) for row in rows) or "no answer"
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        check = f"could not run ({exc})"
+    check = " ".join(check.split())[:300]
+    return (
+        f"the state {path} is damaged ({error}); PRAGMA integrity_check: {check}."
+        f" Restore it from a backup, or start afresh with another --state"
+        f" (or move {path.name} away)"
+    )
+
+
+class _GuardedCursor:
+    """A cursor whose row fetches fail as the connection's statements do."""
+
+    def __init__(self, cursor: sqlite3.Cursor, db: _GuardedDb) -> None:
+        self.cursor = cursor
+        self.db = db
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self.cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        try:
+            return self.cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise self.db._fail(exc) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return self.cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise self.db._fail(exc) from None
+
+
+class _GuardedDb:
+    """The SQLite connection, whose every error becomes `StateDamaged` naming the file, and
+    calls `on_error` once (the crawl stops instead of counting a page as failed)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self.on_error: Callable[[StateError], None] | None = None
+        self.error: StateError | None = None
+
+    def _fail(self, exc: sqlite3.Error) -> StateError:
+        if self.error is None:
+            text = str(exc).lower()
+            if "full" in text or "i/o" in text or "readonly" in text or "locked" in text:
+                self.error = StateError(
+                    f"the state {self.path} cannot be written ({exc}): free space or fix its"
+                    " permissions, then run again (what was written stays consistent)"
+                )
+            else:
+                self.error = StateDamaged(damaged_message(self.path, exc))
+            if self.on_error is not None:
+                self.on_error(self.error)
+        return self.error
+
+    def _call(self, name: str, *args: Any) -> Any:
+        if self.error is not None:
+            raise self.error
+        try:
+            return getattr(self.db, name)(*args)
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def execute(self, *args: Any) -> _GuardedCursor:
+        return _GuardedCursor(self._call("execute", *args), self)
+
+    def executemany(self, *args: Any) -> _GuardedCursor:
+        return _GuardedCursor(self._call("executemany", *args), self)
+
+    def executescript(self, *args: Any) -> Any:
+        return self._call("executescript", *args)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 def default_state_path(offline: bool = False) -> Path:
@@ -61,7 +159,8 @@ def _unsigned(value: int) -> int:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Microseconds: a list pass's completion is compared with when its articles became known.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -116,6 +215,10 @@ CREATE TABLE IF NOT EXISTS runs (
     argv TEXT,
     counts TEXT
 );
+CREATE TABLE IF NOT EXISTS list_passes (
+    folder TEXT PRIMARY KEY,
+    completed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outputs (
     path TEXT PRIMARY KEY,
     committed_offset INTEGER NOT NULL
@@ -138,15 +241,24 @@ class StateStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if lock:
                 self._lock()
-        self.db = sqlite3.connect(
-            MEMORY if self.memory else self.path, timeout=30, isolation_level=None
-        )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed "seen" survives power loss, never ahead of the output it follows.
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self.bands = band_layout(near_distance)
-        self._use_band_layout()
+        try:
+            self.db = _GuardedDb(
+                sqlite3.connect(
+                    MEMORY if self.memory else self.path, timeout=30, isolation_level=None
+                ),
+                self.path,
+            )
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed "seen" survives power loss, never ahead of the output it follows.
+            self.db.execute("PRAGMA synchronous=FULL")
+            if not self.memory:
+                self._check_integrity()
+            self.db.executescript(SCHEMA)
+            self.bands = band_layout(near_distance)
+            self._use_band_layout()
+        except BaseException:
+            self.close()
+            raise
         # This run's records that passed the duplicates pipeline but are not on disk yet:
         # canonical_url -> (fingerprint, simhash, duplicate_of). Emptied as lines are committed.
         self.pending: dict[str, tuple[str, int, str | None]] = {}
@@ -156,6 +268,25 @@ class StateStore:
         # Lines written this run per output file, and what recovery found at start.
         self.written: dict[str, int] = {}
         self.recovered = {"lines": 0, "truncated_bytes": 0}
+
+    def _check_integrity(self) -> None:
+        """`PRAGMA quick_check` at open: a damaged file stops the crawl before it starts."""
+        rows = self.db.execute("PRAGMA quick_check(3)").fetchall()
+        if [row[0] for row in rows] != ["ok"]:
+            found = "; ".join(" ".join(str(row[0]).split()) for row in rows)[:300]
+            raise StateDamaged(
+                f"the state {self.path} is damaged; PRAGMA integrity_check: {found}."
+                f" Restore it from a backup, or start afresh with another --state"
+                f" (or move {self.path.name} away)"
+            )
+
+    @property
+    def on_error(self) -> Callable[[StateError], None] | None:
+        return self.db.on_error
+
+    @on_error.setter
+    def on_error(self, callback: Callable[[StateError], None] | None) -> None:
+        self.db.on_error = callback
 
     def _lock(self) -> None:
         """One crawl per state file: an exclusive lock on `<state>.lock`, released by the OS when
@@ -175,7 +306,9 @@ class StateStore:
         self._lock_fd = fd
 
     def close(self) -> None:
-        self.db.close()
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -236,7 +369,7 @@ class StateStore:
         clauses = " OR ".join(f"b{i} = ?" for i in range(len(bands)))
         for value, url in self.db.execute(
             f"SELECT simhash, canonical_url FROM articles WHERE {clauses} ORDER BY rowid", bands
-        ):
+        ).fetchall():
             if (_unsigned(value) ^ simhash).bit_count() <= self.near_distance:
                 return url
         return None
@@ -359,6 +492,34 @@ class StateStore:
             (url, newest_published, _now(), new_links),
         )
 
+    def known_at(self, url: str) -> str | None:
+        """When a URL became known (an article written, a page rejected or an alias), or None."""
+        row = self.db.execute(
+            "SELECT min(first_seen) FROM articles WHERE canonical_url = ? OR url = ?", (url, url)
+        ).fetchone()
+        if row and row[0]:
+            return row[0]
+        row = self.db.execute("SELECT at FROM pages WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def list_pass(self, folder: str) -> str | None:
+        """When the last complete pass over a list (its folder) ended, or None."""
+        row = self.db.execute(
+            "SELECT completed_at FROM list_passes WHERE folder = ?", (folder,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def complete_list_passes(self, folders: Iterable[str]) -> None:
+        """Record that this run paged each list to its end and the run finished: a later run may
+        stop paging them at a page whose articles were all known by now."""
+        moment = _now()
+        with self.transaction():
+            self.db.executemany(
+                "INSERT INTO list_passes (folder, completed_at) VALUES (?, ?) ON CONFLICT(folder)"
+                " DO UPDATE SET completed_at = excluded.completed_at",
+                [(folder, moment) for folder in folders],
+            )
+
     # ------------------------------------------------------------------ runs
     def start_run(self, site: str, argv: Iterable[str]) -> int:
         """A new row in the history; runs left `running` by a killed process (the lock says no
@@ -399,6 +560,11 @@ class StateStore:
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def output_offsets(self) -> dict[str, int]:
+        """Every output file this state has recorded, with its committed offset."""
+        rows = self.db.execute("SELECT path, committed_offset FROM outputs").fetchall()
+        return {path: int(offset) for path, offset in rows}
+
     def set_committed_offset(self, path: str, offset: int) -> None:
         self.db.execute(
             "INSERT INTO outputs (path, committed_offset) VALUES (?, ?)"
@@ -412,13 +578,15 @@ class StateStore:
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: _GuardedDb) -> None:
         self.db = db
 
     def __enter__(self) -> None:
         self.db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and issubclass(exc_type, StateError):
+            return  # the connection is unusable; its transaction ends with it
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 

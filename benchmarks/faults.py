@@ -1,0 +1,295 @@
+"""Fault injection: real crawls of the bundled 映象网 mirror, interrupted for real, then resumed.
+
+    python benchmarks/faults.py [--points 1,4,8] [--delay 0.3] [--scenarios a,b]
+
+Each scenario runs `python -m crawler.cli crawl hnr --offline` slowed by `DOWNLOAD_DELAY`,
+interrupts it once a given number of records (the kill point) is on disk, and runs the same
+crawl again until one run finishes. Afterwards every output file of the scenario is read and
+compared with the mirror's article list (`fixtures/hnr/manifest.json`, the pages with an
+expected record):
+
+- lost: articles of the mirror in no output;
+- duplicated: extra copies of an article across all outputs;
+- torn: lines that are not complete JSON records;
+- marked, not durable: articles or rejected pages the state has marked but no output or
+  quarantine line holds.
+
+Scenarios: `sigkill`, `sigterm`, `sigint` (the signal, same `-o` file on resume), `new-file`
+(SIGKILL, the resumed run writes another `-o` file, as cron jobs name them) and `disk-full`
+(the output and its quarantine on a 24 KiB tmpfs: needs mount rights, skipped otherwise; the
+resumed run writes to a roomy file). The test suite (tests/test_faults.py) imports the helpers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MIRROR = REPO / "fixtures" / "hnr"
+
+
+def expected_articles(mirror: Path = MIRROR) -> set[str]:
+    """canonical_url of every article page of the mirror that has an expected record."""
+    manifest = json.loads((mirror / "manifest.json").read_text("utf-8"))
+    urls = set()
+    for page in manifest["pages"]:
+        if page.get("kind") == "article" and page.get("expected"):
+            record = json.loads((mirror / page["expected"]).read_text("utf-8"))
+            urls.add(record["canonical_url"])
+    return urls
+
+
+def crawl_command(state: Path, output: Path, *extra: str, delay: float = 0.3) -> list[str]:
+    return [
+        sys.executable, "-m", "crawler.cli", "crawl", "hnr", "--offline",
+        "--state", str(state), "-o", str(output),
+        "-s", f"DOWNLOAD_DELAY={delay}", "-s", "AUTOTHROTTLE_ENABLED=False", *extra,
+    ]  # fmt: skip
+
+
+def crawl_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def complete_lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def wait_until(condition, proc: subprocess.Popen, timeout: float = 120) -> bool:
+    """Poll `condition()` while the crawl runs; False when the crawl ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if proc.poll() is not None:
+            return condition()
+        time.sleep(0.01)
+    raise TimeoutError("the crawl neither reached the kill point nor ended")
+
+
+def interrupt(proc: subprocess.Popen, sig: int, timeout: float = 60) -> int:
+    """SIGKILL the whole process group (mirror server included); SIGTERM / SIGINT the crawl
+    process only, as systemd or a terminal would, and wait for it to stop by itself."""
+    if sig == signal.SIGKILL:
+        os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+    else:
+        proc.send_signal(sig)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+        return proc.wait(timeout=10)
+
+
+def run_interrupted(command: list[str], output: Path, lines: int, sig: int) -> bool:
+    """Start the crawl, interrupt it once `lines` records are on disk. False when it ended
+    before (the kill point is past the end of the crawl)."""
+    proc = subprocess.Popen(
+        command, env=crawl_env(), cwd=REPO, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        reached = wait_until(lambda: complete_lines(output) >= lines, proc)
+        if proc.poll() is not None:
+            return False
+        interrupt(proc, sig)
+        return reached
+    finally:
+        if proc.poll() is None:
+            os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def run_to_end(command: list[str], timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        command, env=crawl_env(), cwd=REPO, capture_output=True, timeout=timeout, check=False
+    )
+
+
+@dataclass
+class Damage:
+    lost: set[str] = field(default_factory=set)
+    duplicated: int = 0
+    torn: int = 0
+    marked_not_durable: int = 0
+
+    def total(self) -> int:
+        return len(self.lost) + self.duplicated + self.torn + self.marked_not_durable
+
+
+def read_outputs(outputs: list[Path]) -> tuple[Counter[str], int]:
+    """(copies of each canonical_url, torn lines) over the output files."""
+    copies: Counter[str] = Counter()
+    torn = 0
+    for path in outputs:
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        lines = data.split(b"\n")
+        if lines[-1]:
+            torn += 1  # no final newline
+        for line in lines[:-1]:
+            try:
+                record = json.loads(line)
+                copies[record["canonical_url"]] += 1
+            except (ValueError, KeyError, TypeError):
+                torn += 1
+    return copies, torn
+
+
+def quarantined(paths: list[Path]) -> set[str]:
+    urls = set()
+    for path in paths:
+        if path.is_file():
+            for line in path.read_text("utf-8", "replace").splitlines():
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    urls.add(json.loads(line)["url"])
+    return urls
+
+
+def state_marks(state: Path) -> tuple[set[str], set[str]]:
+    """(articles marked written, pages marked rejected) in a SQLite state."""
+    db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        articles = {row[0] for row in db.execute("SELECT canonical_url FROM articles")}
+        rejected = {row[0] for row in db.execute("SELECT url FROM pages WHERE status='rejected'")}
+    finally:
+        db.close()
+    return articles, rejected
+
+
+def assess(state: Path, outputs: list[Path], expected: set[str]) -> Damage:
+    copies, torn = read_outputs(outputs)
+    articles, rejected = state_marks(state)
+    in_quarantine = quarantined([p.with_name(p.name + ".rejected.jsonl") for p in outputs])
+    not_durable = len(articles - set(copies)) + len(rejected - in_quarantine)
+    return Damage(
+        lost=expected - set(copies),
+        duplicated=sum(n - 1 for n in copies.values() if n > 1),
+        torn=torn,
+        marked_not_durable=not_durable,
+    )
+
+
+def resume_until_done(command: list[str], attempts: int = 3) -> subprocess.CompletedProcess:
+    for _ in range(attempts):
+        done = run_to_end(command)
+        if done.returncode == 0:
+            return done
+    return done
+
+
+SIGNALS = {"sigkill": signal.SIGKILL, "sigterm": signal.SIGTERM, "sigint": signal.SIGINT}
+
+
+def scenario_signal(work: Path, sig: int, point: int, delay: float) -> Damage | None:
+    state, out = work / "state.sqlite3", work / "out.jsonl"
+    command = crawl_command(state, out, delay=delay)
+    if not run_interrupted(command, out, point, sig):
+        return None
+    resume_until_done(command)
+    return assess(state, [out], expected_articles())
+
+
+def scenario_new_file(work: Path, point: int, delay: float) -> Damage | None:
+    state, first, second = work / "state.sqlite3", work / "run1.jsonl", work / "run2.jsonl"
+    if not run_interrupted(crawl_command(state, first, delay=delay), first, point, signal.SIGKILL):
+        return None
+    resume_until_done(crawl_command(state, second, delay=delay))
+    return assess(state, [first, second], expected_articles())
+
+
+def mount_tmpfs(path: Path, size: str) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def unmount(path: Path) -> None:
+    subprocess.run(["umount", str(path)], capture_output=True, check=False)
+
+
+def scenario_disk_full(work: Path, point: int, delay: float) -> Damage | None:
+    """The output fills a small tmpfs (the state is elsewhere); the next run writes to a
+    file with room. `point` is unused: the disk decides where the crawl stops."""
+    small = work / "small"
+    if not mount_tmpfs(small, "24k"):
+        return None
+    try:
+        state, full, roomy = work / "state.sqlite3", small / "out.jsonl", work / "out2.jsonl"
+        failed = run_to_end(crawl_command(state, full, delay=0))
+        if failed.returncode != 1:
+            raise AssertionError("a crawl onto a full disk did not fail")
+        resume_until_done(crawl_command(state, roomy, delay=0))
+        return assess(state, [full, roomy], expected_articles())
+    finally:
+        unmount(small)
+
+
+def run_scenario(name: str, point: int, delay: float) -> Damage | None:
+    with tempfile.TemporaryDirectory(prefix=f"xinwen-faults-{name}-") as tmp:
+        work = Path(tmp)
+        if name in SIGNALS:
+            return scenario_signal(work, SIGNALS[name], point, delay)
+        if name == "new-file":
+            return scenario_new_file(work, point, delay)
+        if name == "disk-full":
+            return scenario_disk_full(work, point, delay)
+    raise ValueError(f"unknown scenario {name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--points", default="1,3,6,9", help="kill points: records on disk")
+    parser.add_argument("--delay", type=float, default=0.3, help="DOWNLOAD_DELAY of the crawl")
+    parser.add_argument(
+        "--scenarios", default="sigkill,sigterm,sigint,new-file,disk-full", help="comma-separated"
+    )
+    args = parser.parse_args(argv)
+    points = [int(p) for p in args.points.split(",")]
+    header = (
+        f"{'scenario':<10} {'runs':>4} {'lost':>5} {'duplicated':>10} {'torn':>5} {'marked':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    bad = 0
+    for name in args.scenarios.split(","):
+        runs = lost = duplicated = torn = marked = 0
+        for point in [points[0]] if name == "disk-full" else points:
+            damage = run_scenario(name, point, args.delay)
+            if damage is None:
+                continue
+            runs += 1
+            lost += len(damage.lost)
+            duplicated += damage.duplicated
+            torn += damage.torn
+            marked += damage.marked_not_durable
+        bad += lost + duplicated + torn + marked
+        print(f"{name:<10} {runs:>4} {lost:>5} {duplicated:>10} {torn:>5} {marked:>7}")
+    print("(marked: articles or rejected pages marked in the state without a durable line)")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
