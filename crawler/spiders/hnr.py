@@ -98,7 +98,10 @@ class SiteSpider(scrapy.Spider):
         self.site = SiteConfig.load(self.site_name or self.name)
         self.allowed_domains = list(self.site.allowed_domains)
         self.start_urls = self.site.start_urls(channels)
-        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        try:
+            self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        except ValueError:
+            raise ValueError(f"max_pages must be a whole number, not {max_pages!r}") from None
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError("max_pages must be at least 1")
         self.since = parse_day(since, "since")
