@@ -14,6 +14,7 @@ standard error and exit status 2; a crawl that failed exits 1.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import sys
@@ -297,11 +298,25 @@ class ProgressLine:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        """A log line clears the progress line first (a logging filter of the root handlers),
+        so that a warning starts on a line of its own; the next draw puts it back."""
+        self.clear()
+        return True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
     def spider_opened(self, spider: Any) -> None:
         import time
 
         from twisted.internet import task
 
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self)
         self.started = time.monotonic()
         self.task = task.LoopingCall(self.draw)
         self.task.start(self.interval, now=False)
@@ -325,9 +340,9 @@ class ProgressLine:
     def spider_closed(self, spider: Any) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self)
+        self.clear()
 
 
 def log_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -343,13 +358,22 @@ def log_settings(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
-def summary_lines(summary: dict[str, Any] | None, outputs: list[Output], state: str) -> list[str]:
-    """What the CLI adds below the crawl summary: where the records went, where the state is."""
+def summary_lines(
+    summary: dict[str, Any] | None,
+    outputs: list[Output],
+    state: str,
+    quarantine: str | None = None,
+) -> list[str]:
+    """What the CLI adds below the crawl summary: where the records, the rejected pages and
+    the state went."""
     from crawler.state import MEMORY
 
     lines = []
     if outputs:
         lines.append(f"  written to       {'; '.join(o.describe() for o in outputs)}")
+    if summary and summary.get("rejected"):
+        where = quarantine or "logged above (no output file to put them beside)"
+        lines.append(f"  rejected pages   {where}")
     known = summary and (summary.get("skipped_known") or summary.get("lists_stopped"))
     if state == MEMORY:
         if known:
@@ -370,6 +394,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     from crawler.crawl.extensions import CrawlSummary, RunRecorder, crawl_failed, format_summary
     from crawler.state import MEMORY, StateLocked
+    from pipelines.quarantine import default_quarantine_path
 
     settings = project_settings()
     try:
@@ -446,7 +471,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     problem = crawl_failed(stats)
     if summary is not None:
         _err(format_summary(summary, failed=problem is not None))
-    for line in summary_lines(summary, outputs, state):
+    quarantine = (
+        settings.get("XINWEN_QUARANTINE_PATH") or default_quarantine_path(feeds, args.site)[0]
+    )
+    for line in summary_lines(summary, outputs, state, quarantine and str(quarantine)):
         _err(line)
     if manifest_path is not None:
         _err(f"  manifest         {manifest_path}")

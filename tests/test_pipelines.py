@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -266,5 +267,6 @@ def test_log_formatter_names_items_by_url(tmp_path: Path) -> None:
     formatter = ShortLogFormatter.from_crawler(crawler)
     result = formatter.dropped(record(), DropItem("dup"), None, crawler.spider)
     assert result["msg"] == "Dropped: %(exception)s"
+    assert result["level"] == logging.INFO  # counted in the summary, kept in the quarantine
     scraped = formatter.scraped(record(), None, crawler.spider)
     assert scraped["args"]["item"] == GOOD["url"]

@@ -466,10 +466,8 @@ class ShortLogFormatter(LogFormatter):
     def dropped(self, item, exception, response, spider):
         result = super().dropped(item, exception, response, spider)
         result["msg"] = "Dropped: %(exception)s"
-        # A page that failed to download was logged once already ("failed URL: reason",
-        # crawler/crawl/failures.py counts it as xinwen/failed/<reason>): not twice.
-        reason = getattr(item, "reason", None)
-        stats = getattr(getattr(spider, "crawler", None), "stats", None)
-        if reason and stats is not None and stats.get_value(f"xinwen/failed/{reason}"):
-            result["level"] = logging.DEBUG
+        # Each drop is counted in the summary and its page is in the quarantine file (or
+        # logged by the quarantine; a failed download also as "failed URL: reason"): a page's
+        # drop at WARNING would say it a second time.
+        result["level"] = logging.INFO
         return result
