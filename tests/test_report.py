@@ -208,3 +208,16 @@ def test_without_matplotlib_the_html_is_written_with_a_note(tmp_path: Path) -> N
     assert not png.exists()
     html = page.read_text(encoding="utf-8")
     assert "matplotlib is not installed" in html and "<td>映象网</td>" in html
+
+
+def test_hostile_lines_are_counted_not_fatal(tmp_path: Path) -> None:
+    lines = GOOD.read_bytes().splitlines(keepends=True)
+    path = tmp_path / "hostile.jsonl"
+    record = json.loads(lines[0])
+    surrogate = json.dumps(dict(record, url="http://x/1", title="标题\ud800")).encode()
+    path.write_bytes(
+        lines[0] + b"[" * 200_000 + b"]" * 200_000 + b"\n" + surrogate + b"\n" + lines[1]
+    )
+    status, out, err = report(path)
+    assert status == 0 and "Traceback" not in err
+    assert row(out, "records")[1] == "2" and row(out, "bad lines (skipped)")[1] == "2"
