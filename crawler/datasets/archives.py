@@ -6,7 +6,8 @@ pages (requests, metadata, warcinfo, revisits), non-HTML responses and non-200 r
 skipped and counted in an `ArchiveStats`.
 
 Files found in a directory are read by content, not by name: HTML (also gzipped, `.html.gz`)
-and archives are taken, anything else is counted as skipped. An archive record whose payload
+and archives are taken, anything else is counted as skipped (a file named `.html` is taken
+anyway, so that a broken page is reported). An archive record whose payload
 is shorter than its Content-Length (a cut archive) is rejected with that reason, never read as
 a shorter article; an empty, non-gzip `.gz`, or non-WARC file given as an archive is an error.
 
@@ -235,9 +236,11 @@ def _expand_one(path: str) -> Iterator[tuple[str, bool]]:
 
 
 def _read_page(path: Path) -> bytes:
-    """A saved page's bytes, decompressed when the file is gzip (`page.html.gz`)."""
+    """A saved page's bytes, decompressed when the file is gzip and not named as a page
+    (`page.html.gz`, or an extension-less file): a file named `.html` holding gzip bytes is a
+    broken page, as it would be when served so."""
     body = path.read_bytes()
-    if body[:2] == GZIP_MAGIC:
+    if body[:2] == GZIP_MAGIC and not path.name.lower().endswith(HTML_SUFFIXES):
         with gzip.GzipFile(fileobj=io.BytesIO(body)) as gz:
             body = gz.read(MAX_PAGE_BYTES + 1)
     return body
@@ -268,7 +271,9 @@ def iter_pages(
                 yield PageInput(url or STDIN_URL, body, None, "<stdin>")
                 continue
             p = Path(path)
-            if in_directory:  # by content: an archive, an HTML page, or skipped
+            # In a directory, by content: an archive, an HTML page, or skipped. A file named
+            # as a page is taken anyway, so that a broken one is reported, not skipped.
+            if in_directory and not p.name.lower().endswith(HTML_SUFFIXES):
                 head = _head(p)[0]
                 if _is_archive_head(head):
                     yield from _iter_archive(p, stats)
@@ -276,7 +281,7 @@ def iter_pages(
                 if not looks_like_html(head):
                     stats.skipped_other_files += 1
                     continue
-            elif _looks_like_archive(p):
+            elif not in_directory and _looks_like_archive(p):
                 check_archive(p)
                 yield from _iter_archive(p, stats)
                 continue
