@@ -57,6 +57,8 @@ LOG_FORMATTER = "crawler.crawl.extensions.ShortLogFormatter"
 # Export: UTF-8 JSON lines (never \uXXXX), keys in schema order.
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(Article.model_fields)
+# CSV cells of lists and objects are their JSON text, not a Python repr (pipelines/exporters.py).
+FEED_EXPORTERS = {"csv": "pipelines.exporters.JsonCellCsvItemExporter"}
 
 # --- xinwen settings ------------------------------------------------------------------------
 # Serve the crawl from the offline mirror in fixtures/<site>/ (`xinwen crawl --offline`).

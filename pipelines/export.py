@@ -116,6 +116,8 @@ def durable_feeds(feeds: dict[str, Any]) -> Iterator[tuple[Path, bool, bool]]:
         fmt = options.get("format") or (path.suffix.lstrip(".") if path else "")
         if path is None or (fmt not in JSONLINES_FORMATS and not is_partitioned(str(uri), options)):
             continue
+        if options.get("postprocessing"):  # compressed: written as a stream, not line by line
+            continue
         yield path, is_partitioned(str(uri), options), bool(options.get("overwrite", False))
 
 
@@ -449,6 +451,8 @@ class DurableFeedStorage:
             raise ValueError(f"a partitioned output cannot be overwritten: {uri}")
         fmt = self.feed_options.get("format") or path.suffix.lstrip(".")
         self.durable = self.partitioned or fmt in JSONLINES_FORMATS
+        if self.feed_options.get("postprocessing"):  # `.gz`: the plugin's bytes are not lines
+            self.durable = False
         self._files: OrderedDict[Path, IO[bytes]] = OrderedDict()
         self._state: StateStore | None = None
         self._uncommitted: list[tuple[dict[str, Any], Path, int]] = []

@@ -113,8 +113,9 @@ def test_crawl_bad_spider_argument(mini_mirror: Path, tmp_path: Path) -> None:
         "crawl", "hnr", "--offline", "-s", f"XINWEN_MIRROR_ROOT={mini_mirror}",
         "-a", "channels=nosuch", "-o", str(tmp_path / "x.jsonl"),
     )  # fmt: skip
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a usage error, found before the crawl starts
     assert "unknown channel 'nosuch'" in proc.stderr.decode()
+    assert len(proc.stderr.decode().splitlines()) == 1
 
 
 def test_crawl_offline_from_another_directory_appends(mini_mirror: Path, tmp_path: Path) -> None:

@@ -35,7 +35,18 @@ def crawl_hostile(out: Path, *args: str, timeout: float = 240) -> dict:
     """`xinwen crawl hostile -O out ARGS` with the hostile settings; stderr, stats, outputs."""
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="tests.hostile_settings")
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "crawl", "hostile", "-O", str(out), *args],
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "crawl",
+            "hostile",
+            "-O",
+            str(out),
+            "-L",
+            "INFO",
+            *args,
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,

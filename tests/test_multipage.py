@@ -54,7 +54,7 @@ def test_missing_later_page_still_gives_the_first_pages(tmp_path: Path) -> None:
     (root / "hnr" / "mirror" / "www.hnr.cn/news/tpxw/201705/t20170518_2984512_1.html").unlink()
     out = tmp_path / "tpxw.jsonl"
     proc = run_xinwen(
-        "crawl", "hnr", "--offline", "-a", "channels=tpxw", "-o", str(out),
+        "crawl", "hnr", "--offline", "-a", "channels=tpxw", "-o", str(out), "-L", "INFO",
         "-s", f"XINWEN_MIRROR_ROOT={root}", "-s", "RETRY_ENABLED=False",
     )  # fmt: skip
     gallery = _gallery(read_jsonl(out))

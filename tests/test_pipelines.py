@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ GOOD = {
     "title": "平顶山湛河区:党建融合擘画乡村振兴新画卷",
     "subtitle": None,
     "published_at": "2022-04-22T18:36:31+08:00",
+    "published_precision": "second",
     "published_at_raw": "2022-04-22 18:36:31",
     "source": "映象网",
     "reporters": [{"name": "高君晓", "role": "记者", "org": "大象新闻"}],
@@ -72,7 +74,7 @@ def test_valid_record_comes_out_in_schema_order(validation) -> None:
     pipeline, crawler, _ = validation
     out = pipeline.process_item(record())
     assert list(out) == list(Article.model_fields)
-    assert out["schema_version"] == 1 and out["duplicate_of"] is None
+    assert out["schema_version"] == 2 and out["duplicate_of"] is None
     assert crawler.stats.get_value("xinwen/validated_count") == 1
 
 
@@ -87,6 +89,9 @@ def test_valid_record_comes_out_in_schema_order(validation) -> None:
         ({"title": None}, "missing title"),
         ({"published_at": "2022-04-22T18:36:31"}, "invalid published_at"),  # no offset
         ({"published_at": "yesterday"}, "invalid published_at"),
+        ({"published_at": "2022-04-22T18:36+08:00"}, "invalid published_at"),  # no seconds
+        ({"published_at": "2022-04-22"}, "invalid published_at"),  # schema 2: a timestamp
+        ({"published_precision": "hour"}, "invalid published_precision"),
         ({"fetched_at": "2026-01-01T00:00:00"}, "invalid fetched_at"),
         ({"reporters": [{"name": "", "role": "记者"}]}, "invalid reporters"),
         ({"images": [{"url": "/a.jpg"}]}, "invalid images"),
@@ -131,8 +136,13 @@ def test_validate_record_raises_rejected_with_reason() -> None:
     assert validate_record(record()).title == GOOD["title"]
 
 
-def test_date_only_published_at_is_valid() -> None:
-    assert validate_record(record(published_at="2022-04")).published_at == "2022-04"
+def test_date_only_published_at_is_midnight_with_its_precision() -> None:
+    month = record(published_at="2022-04-01T00:00:00+08:00", published_precision="month")
+    assert validate_record(month).published_precision == "month"
+    undated = record(published_at=None, published_precision=None)
+    assert validate_record(undated).published_at is None
+    with pytest.raises(Rejected):
+        validate_record(record(published_precision=None))  # a time says how precise it is
 
 
 def test_rejection_reason_without_errors_in_known_fields() -> None:
@@ -257,5 +267,6 @@ def test_log_formatter_names_items_by_url(tmp_path: Path) -> None:
     formatter = ShortLogFormatter.from_crawler(crawler)
     result = formatter.dropped(record(), DropItem("dup"), None, crawler.spider)
     assert result["msg"] == "Dropped: %(exception)s"
+    assert result["level"] == logging.INFO  # counted in the summary, kept in the quarantine
     scraped = formatter.scraped(record(), None, crawler.spider)
     assert scraped["args"]["item"] == GOOD["url"]

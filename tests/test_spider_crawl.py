@@ -17,7 +17,7 @@ def mini_crawl(mini_mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     out = tmp_path_factory.mktemp("crawl") / "out.jsonl"
     summary = out.with_name("summary.json")
     proc = run_xinwen(
-        "crawl", "hnr", "--offline", "-o", str(out),
+        "crawl", "hnr", "--offline", "-o", str(out), "-L", "INFO",
         "-s", f"XINWEN_MIRROR_ROOT={mini_mirror}", "-s", f"XINWEN_SUMMARY_PATH={summary}",
         "-a", "channels=djn",
     )  # fmt: skip

@@ -203,6 +203,8 @@ def test_helpers() -> None:
     assert published_range("2022-12") == (date(2022, 12, 1), date(2022, 12, 31))
     assert published_range("2022") == (date(2022, 1, 1), date(2022, 12, 31))
     assert published_range(None) is None
+    month = published_range("2022-12-01T00:00:00+08:00", "month")
+    assert month == (date(2022, 12, 1), date(2022, 12, 31))
 
 
 def test_offline_settings_profile() -> None:

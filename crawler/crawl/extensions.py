@@ -189,15 +189,16 @@ def _by_prefix(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
     return dict(sorted((k[len(prefix) :], v) for k, v in stats.items() if k.startswith(prefix)))
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """The summary as a few aligned lines of text."""
+def format_summary(summary: dict[str, Any], failed: bool = False) -> str:
+    """The summary as a few aligned lines of text; `failed`: the caller names the cause after
+    it, so the first line does not say "finished"."""
 
     def breakdown(counts: dict[str, int]) -> str:
         return f"  ({', '.join(f'{k}: {v}' for k, v in counts.items())})" if counts else ""
 
     shares = ", ".join(f"{name} {share:.0%}" for name, share in summary["field_share"].items())
     lines = [
-        f"crawl {summary['spider']}: {summary['finish_reason']}",
+        f"crawl {summary['spider']}: {'failed' if failed else summary['finish_reason']}",
         f"  pages fetched    {summary['pages_fetched']}",
         f"  records written  {summary['records_written']}",
         f"  rejected         {summary['rejected']}{breakdown(summary['rejected_by_reason'])}",
@@ -214,10 +215,15 @@ def format_summary(summary: dict[str, Any]) -> str:
             f" {summary.get('lists_stopped', 0)} list pages not followed"
         )
     if summary.get("skipped_out_of_window"):
-        lines.append(f"  out of window    {summary['skipped_out_of_window']}")
+        lines.append(
+            f"  out of window    {summary['skipped_out_of_window']} of"
+            f" {summary['pages_fetched']} pages fetched: articles published outside"
+            " --since/--until (not written)"
+        )
     if summary.get("errors_logged"):
         lines.append(f"  errors logged    {summary['errors_logged']}")
-    lines.append(f"  field share      {shares}")
+    if summary["records_written"]:  # shares of no records say nothing
+        lines.append(f"  field share      {shares}")
     return "\n".join(lines)
 
 
@@ -497,4 +503,8 @@ class ShortLogFormatter(LogFormatter):
     def dropped(self, item, exception, response, spider):
         result = super().dropped(item, exception, response, spider)
         result["msg"] = "Dropped: %(exception)s"
+        # Each drop is counted in the summary and its page is in the quarantine file (or
+        # logged by the quarantine; a failed download also as "failed URL: reason"): a page's
+        # drop at WARNING would say it a second time.
+        result["level"] = logging.INFO
         return result

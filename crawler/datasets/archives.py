@@ -5,6 +5,17 @@ by record (warcio), never whole, so memory does not grow with the archive. Recor
 pages (requests, metadata, warcinfo, revisits), non-HTML responses and non-200 responses are
 skipped and counted in an `ArchiveStats`.
 
+Files found in a directory are read by content, not by name: HTML (also gzipped, `.html.gz`)
+and archives are taken, anything else is counted as skipped (a file named `.html` is taken
+anyway, so that a broken page is reported). An archive record whose payload
+is shorter than its Content-Length (a cut archive) is rejected with that reason, never read as
+a shorter article; an empty, non-gzip `.gz`, or non-WARC file given as an archive is an error.
+
+A saved page that names its URL — `<link rel=canonical>`, `og:url`, or a mirror's
+`HOST/PATH` layout (`wget -m`, fixtures/*/mirror/) — is read as that URL: the site's profile
+picks the parser, relative links resolve against it; list pages of a profiled site are skipped
+(counted). A page that names none is read by the generic parser, and the summary says so.
+
 `run_extract()` is `xinwen extract [--url URL] PATH...`: one JSON record per line on standard
 output, one line per rejected page on standard error, a summary at the end.
 """
@@ -16,9 +27,12 @@ import contextlib
 import functools
 import glob
 import gzip
+import io
 import json
 import os
+import re
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +40,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import IO, BinaryIO
+from urllib.parse import urljoin
 
 from pydantic import ValidationError
 
@@ -55,6 +70,24 @@ HTML_MIME_TYPES = ("text/html", "application/xhtml+xml")
 MAX_PAGE_BYTES = 32 * 1024 * 1024
 STDIN = "-"
 STDIN_URL = "file:///dev/stdin"
+GZIP_MAGIC = b"\x1f\x8b"
+SNIFF_BYTES = 2048
+# The first bytes of an HTML page (after a BOM, spaces and comments): a tag HTML starts with.
+_HTML_START_RE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|"
+    rb"link|div|p|script|style|table|h1|\?xml)[\s>/]",
+    re.IGNORECASE | re.DOTALL,
+)
+# <link rel="canonical" href="…"> and <meta property="og:url" content="…">, attributes in any order.
+_TAG_RE = re.compile(rb"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
+_ATTR_RE = re.compile(rb"""([a-zA-Z:_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+# A page with this many links to a profile's articles and no article URL of its own is a list.
+LIST_PAGE_ARTICLE_LINKS = 10
+_HREF_RE = re.compile(rb"""href\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+class ArchiveError(ValueError):
+    """An input given as an archive that cannot be read as one (one line, no library text)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +99,7 @@ class PageInput:
     http_charset: str | None
     source_name: str
     fetched_at: str | None = None  # WARC-Date (UTC) for archive records; None for files
+    problem: str | None = None  # why the page cannot be read (a truncated archive record)
 
 
 @dataclass
@@ -78,6 +112,8 @@ class ArchiveStats:
     skipped_other_records: int = 0  # request, metadata, warcinfo, revisit … records
     skipped_too_large: int = 0
     skipped_list_pages: int = 0  # channel / list pages of a profiled site (not articles)
+    skipped_other_files: int = 0  # files in a directory that are neither HTML nor archives
+    generic_pages: int = 0  # pages that named no URL, read by the generic parser
     unreadable: Counter[str] = field(default_factory=Counter)  # path -> errors
 
 
@@ -105,20 +141,54 @@ def is_archive_path(path: str | os.PathLike[str]) -> bool:
     return str(path).lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def _head(path: Path, size: int = SNIFF_BYTES) -> tuple[bytes, bool]:
+    """The first bytes of a file, decompressed when it is gzip, and whether it is gzip."""
+    with path.open("rb") as fh:
+        head = fh.read(size)
+        if head[:2] != GZIP_MAGIC:
+            return head, False
+        fh.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=fh) as gz:
+                return gz.read(size), True
+        except (OSError, EOFError, zlib.error):
+            return b"", True
+
+
+def _is_archive_head(head: bytes) -> bool:
+    return head[:4] in (b"WARC", b"file")  # WARC/1.x, or an ARC's "filedesc://" first record
+
+
 def _looks_like_archive(path: Path) -> bool:
     """By name, or by content for archives saved under another name."""
     if is_archive_path(path):
         return True
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-            if head[:2] == b"\x1f\x8b":
-                fh.seek(0)
-                with gzip.GzipFile(fileobj=fh) as gz:
-                    head = gz.read(4)
-    except (OSError, EOFError):
+        return _is_archive_head(_head(path, 4)[0])
+    except OSError:
         return False
-    return head in (b"WARC", b"file")  # WARC/1.x, or an ARC's "filedesc://" first record
+
+
+def looks_like_html(head: bytes) -> bool:
+    """Whether the first bytes of a file are an HTML page's."""
+    return bool(_HTML_START_RE.match(head))
+
+
+def check_archive(path: Path) -> None:
+    """Raise ArchiveError for a file given as an archive that is not one: empty, named `.gz`
+    but not gzip, damaged gzip, or not starting with a WARC/ARC record."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ArchiveError("empty file (0 bytes), not an archive")
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    if path.name.lower().endswith(".gz") and magic != GZIP_MAGIC:
+        raise ArchiveError("named .gz but not gzip-compressed")
+    head, compressed = _head(path, 16)
+    if compressed and not head:
+        raise ArchiveError("damaged gzip: not a readable archive")
+    if not _is_archive_head(head):
+        raise ArchiveError("not a WARC or ARC archive (no WARC/ARC record at the start)")
 
 
 def _warc_date_to_utc(value: str | None) -> str | None:
@@ -137,34 +207,43 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _expand(paths: Iterable[str]) -> Iterator[str]:
-    """Every input file: globs expanded, directories walked in sorted order. Named (or
-    matched) files are taken whatever their name; files found inside a directory only when
-    they are HTML pages or archives by name."""
+def _expand(paths: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """Every input file and whether it was found inside a directory: globs expanded,
+    directories walked in sorted order. Named (or matched) files are taken whatever they hold;
+    files found inside a directory only when their content is HTML or an archive."""
     for raw in paths:
         if raw == STDIN:
-            yield raw
+            yield raw, False
             continue
         if glob.has_magic(raw) and not os.path.exists(raw):
             matches = sorted(glob.glob(raw, recursive=True))
             if not matches:
-                yield raw  # reported as unreadable
+                yield raw, False  # reported as unreadable
             for match in matches:
                 yield from _expand_one(match)
             continue
         yield from _expand_one(raw)
 
 
-def _expand_one(path: str) -> Iterator[str]:
+def _expand_one(path: str) -> Iterator[tuple[str, bool]]:
     if not os.path.isdir(path):
-        yield path
+        yield path, False
         return
     for root, dirs, files in os.walk(path):
         dirs.sort()
         for name in sorted(files):
-            lower = name.lower()
-            if lower.endswith(HTML_SUFFIXES) or lower.endswith(ARCHIVE_SUFFIXES):
-                yield os.path.join(root, name)
+            yield os.path.join(root, name), True
+
+
+def _read_page(path: Path) -> bytes:
+    """A saved page's bytes, decompressed when the file is gzip and not named as a page
+    (`page.html.gz`, or an extension-less file): a file named `.html` holding gzip bytes is a
+    broken page, as it would be when served so."""
+    body = path.read_bytes()
+    if body[:2] == GZIP_MAGIC and not path.name.lower().endswith(HTML_SUFFIXES):
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as gz:
+            body = gz.read(MAX_PAGE_BYTES + 1)
+    return body
 
 
 def iter_pages(
@@ -180,7 +259,7 @@ def iter_pages(
     records carry their own. Unreadable inputs are counted in `stats.unreadable` and passed to
     `on_error(path, reason)`; they do not stop the iteration."""
     stats = stats if stats is not None else ArchiveStats()
-    for path in _expand(paths):
+    for path, in_directory in _expand(paths):
         try:
             if path == STDIN:
                 stream = stdin if stdin is not None else sys.stdin.buffer
@@ -192,15 +271,29 @@ def iter_pages(
                 yield PageInput(url or STDIN_URL, body, None, "<stdin>")
                 continue
             p = Path(path)
-            if _looks_like_archive(p):
+            # In a directory, by content: an archive, an HTML page, or skipped. A file named
+            # as a page is taken anyway, so that a broken one is reported, not skipped.
+            if in_directory and not p.name.lower().endswith(HTML_SUFFIXES):
+                head = _head(p)[0]
+                if _is_archive_head(head):
+                    yield from _iter_archive(p, stats)
+                    continue
+                if not looks_like_html(head):
+                    stats.skipped_other_files += 1
+                    continue
+            elif not in_directory and _looks_like_archive(p):
+                check_archive(p)
                 yield from _iter_archive(p, stats)
                 continue
             size = p.stat().st_size
             if size > MAX_PAGE_BYTES:
                 stats.skipped_too_large += 1
                 continue
-            body = p.read_bytes()
-        except (OSError, ValueError) as exc:
+            body = _read_page(p)
+            if len(body) > MAX_PAGE_BYTES:
+                stats.skipped_too_large += 1
+                continue
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
             reason = _os_reason(exc)
             stats.unreadable[path] += 1
             if on_error is not None:
@@ -221,29 +314,34 @@ def _iter_archive(path: Path, stats: ArchiveStats) -> Iterator[PageInput]:
     from warcio.exceptions import ArchiveLoadFailed
 
     done = 0  # records handled, so that a restart does not yield them twice
-    with path.open("rb") as fh:
-        try:
-            for record in ArchiveIterator(fh, arc2warc=True):
-                page = _page_from_record(record, path, stats)
+    try:
+        with path.open("rb") as fh:
+            try:
+                for record in ArchiveIterator(fh, arc2warc=True):
+                    page = _page_from_record(record, path, stats)
+                    done += 1
+                    if page is not None:
+                        stats.pages += 1
+                        yield page
+                    # The iterator skips the rest of an unread record itself: nothing is kept.
+                return
+            except ArchiveLoadFailed as exc:
+                if "non-chunked gzip" not in str(exc):
+                    raise
+        # `gzip file.warc` makes one gzip member for the whole file, which warcio refuses to
+        # iterate; such a file is still a valid stream once decompressed as a whole.
+        with path.open("rb") as fh, gzip.GzipFile(fileobj=fh) as stream:
+            for index, record in enumerate(ArchiveIterator(stream, arc2warc=True)):
+                if index < done:
+                    continue
                 done += 1
+                page = _page_from_record(record, path, stats)
                 if page is not None:
                     stats.pages += 1
                     yield page
-                # The iterator skips the rest of an unread record itself: nothing is kept.
-            return
-        except ArchiveLoadFailed as exc:
-            if "non-chunked gzip" not in str(exc):
-                raise
-    # `gzip file.warc` makes one gzip member for the whole file, which warcio refuses to
-    # iterate; such a file is still a valid stream once decompressed as a whole.
-    with path.open("rb") as fh, gzip.GzipFile(fileobj=fh) as stream:
-        for index, record in enumerate(ArchiveIterator(stream, arc2warc=True)):
-            if index < done:
-                continue
-            page = _page_from_record(record, path, stats)
-            if page is not None:
-                stats.pages += 1
-                yield page
+    except (ArchiveLoadFailed, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        kind = "damaged gzip" if not isinstance(exc, ArchiveLoadFailed) else "damaged archive"
+        raise ArchiveError(f"{kind} after {done} records: the rest cannot be read") from None
 
 
 def _page_from_record(record, path: Path, stats: ArchiveStats) -> PageInput | None:
@@ -272,13 +370,87 @@ def _page_from_record(record, path: Path, stats: ArchiveStats) -> PageInput | No
     if len(body) > MAX_PAGE_BYTES:
         stats.skipped_too_large += 1
         return None
+    missing = getattr(record.raw_stream, "limit", 0) or 0  # bytes the archive did not hold
+    problem = None
+    if missing > 0:
+        length = record.length or 0
+        problem = f"truncated record: {length - missing} of {length} bytes (Content-Length)"
     return PageInput(
         url=url,
         body=body,
         http_charset=charset_from_content_type(content_type),
         source_name=f"{url} ({path})",
         fetched_at=_warc_date_to_utc(record.rec_headers.get_header("WARC-Date")),
+        problem=problem,
     )
+
+
+# ----------------------------------------------------------------------------------------
+# the URL a saved page names
+
+
+@functools.cache
+def _site_profiles() -> list:
+    return [profile.site() for _, profile in sorted(load_profiles().found.items())]
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    return {
+        m[1].lower(): (m[2] if m[2] is not None else m[3] if m[3] is not None else m[4])
+        for m in _ATTR_RE.finditer(tag)
+    }
+
+
+def named_url(body: bytes) -> str | None:
+    """The absolute http(s) URL a page gives for itself: `<link rel=canonical>`, else
+    `<meta property=og:url>` (read from the page's first 64 KiB, where the head is)."""
+    canonical = og_url = None
+    for tag in _TAG_RE.findall(body[:65536]):
+        attrs = _attributes(tag)
+        if attrs.get(b"rel", b"").lower() == b"canonical" and canonical is None:
+            canonical = attrs.get(b"href")
+        elif attrs.get(b"property", b"").lower() == b"og:url" and og_url is None:
+            og_url = attrs.get(b"content")
+    for value in (canonical, og_url):
+        if value:
+            text = value.decode("latin-1").strip()
+            if text.startswith(("http://", "https://")):
+                return text
+    return None
+
+
+def mirror_url(path: str) -> str | None:
+    """The URL of a file in a mirror laid out as HOST/PATH (`wget -m`, fixtures/*/mirror/),
+    when a directory of its path is a host of a profiled site; `index.html` is its folder."""
+    parts = Path(path).resolve().parts
+    for index, part in enumerate(parts[:-1]):
+        if "." in part and any(p.on_site(f"http://{part}/") for p in _site_profiles()):
+            rest = "/".join(parts[index + 1 :])
+            if rest == "index.html" or rest.endswith("/index.html"):
+                rest = rest[: -len("index.html")]
+            return f"http://{part}/{rest}"
+    return None
+
+
+def _profile_of(url: str):
+    for profile in _site_profiles():
+        if profile.on_site(url):
+            return profile
+    return None
+
+
+def is_list_page(url: str, body: bytes) -> bool:
+    """A channel or list page of a profiled site: its URL is a list URL of the profile, or it
+    is no article URL and links to many of the profile's articles (the page's shape)."""
+    profile = _profile_of(url) if url.startswith(("http://", "https://")) else None
+    if profile is None:
+        return False
+    if profile.is_list(url):
+        return True
+    if profile.is_article(url):
+        return False
+    links = {urljoin(url, m.decode("latin-1")) for m in _HREF_RE.findall(body)}
+    return sum(profile.is_article(link) for link in links) >= LIST_PAGE_ARTICLE_LINKS
 
 
 # ----------------------------------------------------------------------------------------
@@ -323,22 +495,6 @@ def _validation_reason(exc) -> tuple[str, str]:
 def dump_record(record: dict) -> str:
     """One JSON line: keys in schema order, UTF-8 Chinese (never \\uXXXX)."""
     return json.dumps(record, ensure_ascii=False)
-
-
-@functools.cache
-def _site_profiles() -> list:
-    return [profile.site() for _, profile in sorted(load_profiles().found.items())]
-
-
-def is_profiled_list_page(url: str) -> bool:
-    """A channel or list page of a profiled site (a crawl fetched it only for its links): not
-    a record when re-extracting an archive."""
-    if not url.startswith(("http://", "https://")):
-        return False
-    for profile in _site_profiles():
-        if profile.on_site(url):
-            return profile.is_list(url)
-    return False
 
 
 def run_extract(
@@ -401,14 +557,27 @@ def run_extract(
         for page in iter_pages(paths, stats, url=url, stdin=stdin, on_error=on_unreadable):
             if progress is not None:
                 progress.update(1)
-            earlier, first_name = waiting.pop(page.url, ([], page.source_name))
-            if not earlier and url is None and is_profiled_list_page(page.url):
+            if page.problem:
+                rejected[page.problem.split(":", 1)[0]] += 1
+                report(page.source_name, page.problem)
+                continue
+            page_url = page.url
+            if url is None and page.url.startswith("file://"):
+                page_url = named_url(page.body) or (
+                    mirror_url(page.source_name) if page.source_name != "<stdin>" else None
+                )
+                page_url = page_url or page.url
+            earlier, first_name = waiting.pop(page_url, ([], page.source_name))
+            if not earlier and url is None and is_list_page(page_url, page.body):
                 stats.skipped_list_pages += 1
                 continue
             try:
                 with time_budget(DEFAULT_BUDGET_SECONDS):
-                    fields, next_url = extract_page(page.body, page.url, page.http_charset)
+                    fields, next_url = extract_page(page.body, page_url, page.http_charset)
+                fields["url"] = page.url  # where it was read from; canonical_url: what it names
                 fields["fetched_at"] = page.fetched_at or now_utc()
+                if page_url == page.url and fields["extractor"].startswith("generic/"):
+                    stats.generic_pages += 1
             except ParseError as exc:
                 rejected[exc.reason] += 1
                 report(page.source_name, str(exc))
@@ -448,11 +617,22 @@ def run_extract(
         with contextlib.suppress(BrokenPipeError):
             out.flush()
 
+    if not stats.pages and not rejected:
+        print(f"xinwen: nothing found: no HTML page or archive in {' '.join(paths)}", file=err)
+        return 1
     # A summary when it helps: on a terminal, or when archives / directories / globs were read.
     many = len(paths) > 1 or any(_is_collection(p) for p in paths)
-    if not quiet and (is_tty or many):
+    if not quiet and (is_tty or many) and stats.pages:  # else each input said what was wrong
         print(summary_line(records, rejected, stats), file=err)
+    elif stats.generic_pages and records and not quiet:  # a rejected page: its one line only
+        print(f"xinwen: {paths[0]}: {GENERIC_NOTE}", file=err)
     return 1 if failed else 0
+
+
+GENERIC_NOTE = (
+    "the page names no URL (canonical, og:url): read by the generic parser; "
+    "--url URL reads it as that site's page"
+)
 
 
 def _is_collection(path: str) -> bool:
@@ -475,8 +655,16 @@ def summary_line(records: int, rejected: Counter[str], stats: ArchiveStats) -> s
         (stats.skipped_too_large, "too large"),
         (stats.skipped_list_pages, "list pages"),
         (stats.skipped_other_records, "non-response records"),
+        (stats.skipped_other_files, "other files"),
     ]
-    text += "; skipped " + ", ".join(f"{n} {label}" for n, label in skipped)
+    shown = [f"{n} {label}" for n, label in skipped if n]
+    if shown:
+        text += "; skipped " + ", ".join(shown)
+    if stats.generic_pages:
+        text += (
+            f"; {stats.generic_pages} pages named no URL (canonical, og:url) and were read by"
+            " the generic parser (--url picks a site's parser)"
+        )
     return text
 
 

@@ -3,8 +3,10 @@
 Streams every file line by line and keeps counters only (plus one 8-byte hash per record to
 find repeated canonical URLs and fingerprints). Bad lines are counted and skipped
 (`xinwen validate` says why). Plain-text tables on standard output; `--png` draws articles
-per day (matplotlib, Agg, imported only then); `--html` writes one self-contained page with
-the same tables and the plot embedded.
+per day, week or month, whichever lets every dated record show (matplotlib, Agg, imported only
+then); `--html` writes one self-contained page with the same tables and the plot embedded
+(without matplotlib: the tables and a note). Ties in the top-N tables are ordered by name, so
+the same dataset always gives the same report.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import IO, Any
 
-from crawler.datasets.dataset import iter_dataset
+from crawler.datasets.dataset import dataset_files, iter_dataset
 
 __all__ = [
     "COVERAGE_FIELDS",
@@ -50,6 +52,10 @@ COVERAGE_FIELDS = (
     "duplicate_of",
 )
 CHINA = timezone(timedelta(hours=8))
+INSTALL_PLOTS = "pip install 'xinwen[report]'"
+# The plot's bin from the span of dated days: bars a day wide vanish on a ten-year axis.
+DAY_BINS_UP_TO_DAYS = 92
+WEEK_BINS_UP_TO_DAYS = 2 * 366
 DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -77,6 +83,7 @@ class DatasetSummary:
     records: int = 0
     bad_lines: int = 0
     unreadable: list[str] = field(default_factory=list)
+    file_problems: list[str] = field(default_factory=list)  # empty, not JSONL, CRLF
     earliest: tuple[datetime, str] | None = None
     latest: tuple[datetime, str] | None = None
     body_chars: int = 0
@@ -140,10 +147,15 @@ class DatasetSummary:
 
 def summarise(files: list[str], stdin: IO[bytes] | None = None) -> DatasetSummary:
     summary = DatasetSummary()
-    for path in files:
+    for path, missing in dataset_files(list(files)):
+        if missing:
+            summary.unreadable.append(f"{path}: {missing}")
+            continue
         try:
             for line in iter_dataset(path, stdin):
-                if line.ok:
+                if line.whole_file:
+                    summary.file_problems.append(f"{line.path}: {line.reason}")
+                elif line.ok:
                     summary.add(line.record)  # type: ignore[arg-type]
                 else:
                     summary.bad_lines += 1
@@ -163,6 +175,37 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list[str]]
+
+
+def ranked(counter: Counter[Any], limit: int | None = None) -> list[tuple[Any, int]]:
+    """`counter.most_common(limit)` with ties in name order (most_common keeps insertion
+    order, which for names gathered through sets changes from run to run)."""
+    items = sorted(counter.items(), key=lambda item: (-item[1], str(item[0])))
+    return items if limit is None else items[:limit]
+
+
+def plot_bins(per_day: Counter[date]) -> tuple[str, Counter[date]]:
+    """("day" | "week" | "month", records per bin keyed by the bin's first day), the bin
+    chosen from the span of the dated days so that every record's bar is visible."""
+    if not per_day:
+        return "day", Counter()
+    span = (max(per_day) - min(per_day)).days
+    if span <= DAY_BINS_UP_TO_DAYS:
+        return "day", Counter(per_day)
+    binned: Counter[date] = Counter()
+    unit = "week" if span <= WEEK_BINS_UP_TO_DAYS else "month"
+    for day, count in per_day.items():
+        start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+        binned[start] += count
+    return unit, binned
+
+
+def _next_bin(start: date, unit: str) -> date:
+    if unit == "day":
+        return start + timedelta(days=1)
+    if unit == "week":
+        return start + timedelta(days=7)
+    return date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
 def _share(count: int, total: int) -> str:
@@ -185,9 +228,11 @@ def tables(summary: DatasetSummary, top: int = 10) -> list[Table]:
     ]
     if summary.unreadable:
         overview.append(["unreadable files", "; ".join(summary.unreadable)])
+    if summary.file_problems:
+        overview.append(["files with problems", "; ".join(summary.file_problems)])
 
     def counts(counter: Counter[str], limit: int | None = None) -> list[list[str]]:
-        return [[name, str(c), _share(c, n)] for name, c in counter.most_common(limit)]
+        return [[name, str(c), _share(c, n)] for name, c in ranked(counter, limit)]
 
     def more(counter: Counter[str], limit: int | None) -> str:
         hidden = len(counter) - limit if limit is not None else 0
@@ -268,7 +313,8 @@ def render_text(summary: DatasetSummary, top: int = 10) -> str:
 
 
 def plot_png(summary: DatasetSummary) -> bytes:
-    """Articles per day as a PNG (matplotlib's Agg canvas, no pyplot, no global state)."""
+    """Articles per day, week or month as a PNG (matplotlib's Agg canvas, no pyplot, no global
+    state); the bin is `plot_bins`'s, so that every dated record is drawn."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
@@ -276,26 +322,31 @@ def plot_png(summary: DatasetSummary) -> bytes:
     fig = Figure(figsize=(9, 3.6), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    if summary.per_day:
-        first, last = min(summary.per_day), max(summary.per_day)
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        counts = [summary.per_day.get(day, 0) for day in days]
-        ax.bar(days, counts, width=0.8 if len(days) < 120 else 1.0, color="#c23b22")
+    unit, bins = plot_bins(summary.per_day)
+    if bins:
+        starts = [min(bins)]
+        while starts[-1] < max(bins):
+            starts.append(_next_bin(starts[-1], unit))
+        counts = [bins.get(start, 0) for start in starts]
+        widths = [0.85 * (_next_bin(start, unit) - start).days for start in starts]
+        ax.bar(starts, counts, width=widths, align="edge", color="#c23b22")
         locator = AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.set_ylabel("articles")
+        ax.set_xlabel(f"publish {unit} (as printed, China time)")
+        ax.set_ylabel(f"articles per {unit}")
         ax.yaxis.get_major_locator().set_params(integer=True)
     else:
         ax.text(0.5, 0.5, "no dated records", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
     ax.set_title(
-        f"Articles per day ({summary.dated_by_day} of {summary.records} records dated)",
+        f"Articles per {unit} ({summary.dated_by_day} of {summary.records} records dated)",
         fontsize=11,
     )
     ax.spines[["top", "right"]].set_visible(False)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    # No software/date metadata: the same dataset gives the same bytes.
+    fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -311,7 +362,13 @@ img { max-width: 100%; }
 """
 
 
-def render_html(summary: DatasetSummary, files: list[str], png: bytes | None, top: int = 10) -> str:
+def render_html(
+    summary: DatasetSummary,
+    files: list[str],
+    png: bytes | None,
+    top: int = 10,
+    note: str | None = None,
+) -> str:
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -323,7 +380,9 @@ def render_html(summary: DatasetSummary, files: list[str], png: bytes | None, to
     ]
     if png:
         data = base64.b64encode(png).decode("ascii")
-        parts.append(f'<img alt="articles per day" src="data:image/png;base64,{data}">')
+        parts.append(f'<img alt="articles over time" src="data:image/png;base64,{data}">')
+    if note:
+        parts.append(f'<p class="note">{esc(note)}</p>')
     for table in tables(summary, top):
         parts.append(f"<h2>{esc(table.title)}</h2><table>")
         if any(table.headers):
@@ -349,9 +408,14 @@ def render_html(summary: DatasetSummary, files: list[str], png: bytes | None, to
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "files", nargs="+", metavar="FILE", help="JSONL dataset (.jsonl, .jsonl.gz, or -)"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="JSONL dataset (.jsonl, .jsonl.gz, a directory, a quoted glob, or -)",
     )
-    parser.add_argument("--png", metavar="PATH", help="write a plot of articles per day")
+    parser.add_argument(
+        "--png", metavar="PATH", help="write a plot of articles per day, week or month"
+    )
     parser.add_argument(
         "--html", metavar="PATH", help="write a self-contained HTML report (tables and plot)"
     )
@@ -378,7 +442,7 @@ def run_report(
     err = err if err is not None else sys.stderr
 
     summary = summarise(files, stdin)
-    for problem in summary.unreadable:
+    for problem in summary.unreadable + summary.file_problems:
         print(f"xinwen: {problem}", file=err)
     out.write(render_text(summary, top))
     if summary.bad_lines:
@@ -389,20 +453,22 @@ def run_report(
 
     status = 2 if summary.unreadable else 0
     image: bytes | None = None
+    note = None
     if png or html_path:
         try:
             image = plot_png(summary)
         except ImportError:
-            print("xinwen: plots need matplotlib: pip install 'xinwen[report]'", file=err)
+            note = f"No plot: matplotlib is not installed ({INSTALL_PLOTS})."
+            print(f"xinwen: plots need matplotlib: {INSTALL_PLOTS}", file=err)
             if png:
-                return 2
+                status = 2
     try:
         if png and image is not None:
             with open(png, "wb") as fh:
                 fh.write(image)
         if html_path:
             with open(html_path, "w", encoding="utf-8") as fh:
-                fh.write(render_html(summary, files, image, top))
+                fh.write(render_html(summary, files, image, top, note))
     except OSError as exc:
         print(f"xinwen: {exc.filename}: {(exc.strerror or str(exc)).lower()}", file=err)
         return 2

@@ -216,3 +216,25 @@ def url_date(url: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+# The record value (schema 2): where a PublishTime becomes `published_at`.
+_SECONDS_RE = re.compile(r"\d{2}:\d{2}:\d{2}")
+_DATE_ONLY_RE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+def published_value(iso: str) -> tuple[str, str]:
+    """(published_at, published_precision) of a time as printed: `2022-04-22` (a day),
+    `1998-03` (a month), `…T18:36+08:00` (a minute) or `…T18:36:31+08:00` (a second). A date
+    without clock time is midnight China time."""
+    if _DATE_ONLY_RE.match(iso):
+        parts = iso.split("-")
+        precision = "day" if len(parts) == 3 else "month"
+        day = "-".join(([*parts, "01", "01"])[:3])
+        return f"{day}T00:00:00+08:00", precision
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError("time has no UTC offset")
+    clock = iso.partition("T")[2] or iso.partition(" ")[2]
+    precision = "second" if _SECONDS_RE.match(clock) else "minute"
+    return moment.isoformat(timespec="seconds"), precision

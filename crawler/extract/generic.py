@@ -36,6 +36,7 @@ from crawler.extract.dates import (
     parse_epoch,
     parse_machine_time,
     parse_time,
+    published_value,
     url_date,
     yearless_time,
 )
@@ -823,11 +824,13 @@ class GenericParser:
     # ------------------------------------------------------------------ record
     def fields(self) -> dict:
         published = self.published()
+        published_at, precision = published_value(published.iso) if published else (None, None)
         return {
             "canonical_url": self.canonical_url(),
             "title": self.title(),
             "subtitle": self.subtitle(),
-            "published_at": published.iso if published else None,
+            "published_at": published_at,
+            "published_precision": precision,
             "published_at_raw": published.raw if published else None,
             "source": self.source(),
             "reporters": self.reporters(),

@@ -56,12 +56,14 @@ def http_charset(response: Response) -> str | None:
     return match.group(1) if match else None
 
 
-def published_range(published_at: str | None) -> tuple[date, date] | None:
+def published_range(
+    published_at: str | None, precision: str | None = None
+) -> tuple[date, date] | None:
     """The days a published_at value may mean: one day, or a whole month / year for a date
-    printed that coarsely (`2022-04`, `2022`)."""
+    printed that coarsely (`2022-04`, `2022`; schema 2: `published_precision` "month")."""
     if not published_at:
         return None
-    text = published_at[:10]
+    text = published_at[:7] if precision == "month" else published_at[:10]
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
@@ -95,7 +97,10 @@ class SiteSpider(scrapy.Spider):
         self.site = SiteConfig.load(self.site_name or self.name)
         self.allowed_domains = list(self.site.allowed_domains)
         self.start_urls = self.site.start_urls(channels)
-        self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        try:
+            self.max_pages = int(max_pages) if max_pages not in (None, "") else None
+        except ValueError:
+            raise ValueError(f"max_pages must be a whole number, not {max_pages!r}") from None
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError("max_pages must be at least 1")
         self.since = parse_day(since, "since")
@@ -246,7 +251,7 @@ class SiteSpider(scrapy.Spider):
                     yield request
 
     def article_record(self, fields: dict) -> Iterator[dict]:
-        days = published_range(fields.get("published_at"))
+        days = published_range(fields.get("published_at"), fields.get("published_precision"))
         if days and not self.in_window(*days):
             self._stat("skipped/out_of_window")
         else:

@@ -1,6 +1,6 @@
 """Regenerate the small test datasets: `python tests/data/make_datasets.py`.
 
-good.jsonl: 20 valid records (two sites, six days, duplicates of two kinds).
+good.jsonl: 20 valid records (schema 2) (two sites, six days, duplicates of two kinds).
 damaged.jsonl: valid lines mixed with every kind of damage `xinwen validate` must report.
 The numbers the tests expect are written next to the data below.
 """
@@ -199,7 +199,7 @@ ROWS = [
     ),
     (
         "hnr.cn",
-        "/2024/0506/14.html",
+        "/2024/0506/15.html",
         "安阳殷墟博物馆新馆开放",
         ["文旅"],
         "2024-05-06T10:00:00+08:00",
@@ -276,7 +276,7 @@ ROWS = [
         None,
     ),
 ]
-# duplicate_of: row 9 repeats row 1's body; row 15 is row 14 fetched twice (same canonical_url)
+# duplicate_of: row 9 repeats row 1's body, row 15 row 14's (republished under another URL)
 DUPLICATE_OF = {8: 0, 14: 13}
 
 
@@ -298,13 +298,15 @@ def record(index: int, row) -> dict:
     body_of = ROWS[DUPLICATE_OF.get(index, index)][2]
     body = f"{body_of}。\n这是第{index + 1}条测试新闻的正文，内容为虚构。"
     fingerprint = hashlib.blake2b(body_of.encode(), digest_size=16).hexdigest()
+    precision = None if published is None else "day" if len(published) == 10 else "second"
     return {
         "url": url,
         "canonical_url": url,
         "site": site,
         "title": title,
         "subtitle": subtitle,
-        "published_at": published,
+        "published_at": f"{published}T00:00:00+08:00" if precision == "day" else published,
+        "published_precision": precision,
         "published_at_raw": published.replace("T", " ")[:19] if published else None,
         "source": source,
         "reporters": [{"name": n, "role": r, "org": o} for n, r, o in reporters],
@@ -325,7 +327,7 @@ def record(index: int, row) -> dict:
             if index in DUPLICATE_OF
             else None
         ),
-        "schema_version": 1,
+        "schema_version": 2,
     }
 
 
