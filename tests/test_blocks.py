@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from crawler.extract.blocks import (
     Line,
     TreeWalk,
+    densest_block,
     is_boilerplate_block,
     is_negative_class,
     is_negative_marker,
@@ -25,6 +26,7 @@ from crawler.extract.blocks import (
     text_lines,
 )
 from crawler.extract.page import Page
+from crawler.extract.text import clean_text
 from tests.corpus import evaluation_pages, fixture_pages
 from tests.trees import html_trees
 
