@@ -234,7 +234,7 @@ def _worker(tmp_path, redis_url, name, *extra, **popen):
     out = tmp_path / f"{name}.jsonl"
     summary = tmp_path / f"{name}.summary.json"
     args = [
-        str(XINWEN), "crawl", "hnr", "--offline", "--redis", redis_url, "-o", str(out),
+        str(XINWEN), "crawl", "hnr", "--offline", "--redis", redis_url, "-o", str(out), "-L", "INFO",
         "-s", f"XINWEN_SUMMARY_PATH={summary}", *SLOW, *QUICK_IDLE, *extra,
     ]  # fmt: skip
     log = (tmp_path / f"{name}.log").open("wb")

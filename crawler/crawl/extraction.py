@@ -142,20 +142,38 @@ class ExtractionPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting: deque[tuple[asyncio.Future, bytes]] = deque()
         self._worked = False  # a worker has returned a page at least once
+        self._starting: asyncio.Task | None = None  # the workers being started
 
-    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Workers running and watched on this loop (on a new loop, as in tests: anew)."""
+    async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Workers running and watched on this loop (on a new loop, as in tests: anew). They
+        are started in a thread: a forkserver's start-up (its preload imports the extraction)
+        takes seconds on a loaded machine, and the event loop must keep running meanwhile
+        (a distributed worker's heartbeat is on it)."""
         if self._loop is not loop:
             self._unwatch()
             self._loop = loop
+            self._starting = None
             for worker in self._workers:
                 loop.add_reader(worker.replies.fileno(), self._readable, worker)
         if not self._workers:
-            # forkserver: never fork the crawl process itself, which runs threads.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.extract", "crawler.state.sqlite_store"])
-            for _ in range(self.processes):
-                self._add_worker()
+            if self._starting is None:
+                self._starting = loop.create_task(self._spawn_watched(loop))
+            await asyncio.shield(self._starting)
+
+    async def _spawn_watched(self, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            workers = await asyncio.to_thread(self._spawn)
+        finally:
+            self._starting = None
+        for worker in workers:
+            self._workers.append(worker)
+            loop.add_reader(worker.replies.fileno(), self._readable, worker)
+
+    def _spawn(self) -> list[_Worker]:
+        # forkserver: never fork the crawl process itself, which runs threads.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crawler.extract", "crawler.state.sqlite_store"])
+        return [_Worker(context) for _ in range(self.processes)]
 
     def _add_worker(self) -> None:
         assert self._loop is not None
@@ -223,7 +241,7 @@ class ExtractionPool:
             return function(body, url, http_charset, self.budget)
         loop = asyncio.get_running_loop()
         try:
-            self._start(loop)
+            await self._start(loop)
             if not self._workers:
                 raise WorkerDied()
             future = loop.create_future()
@@ -237,10 +255,12 @@ class ExtractionPool:
             if not self._worked:
                 # Workers cannot start here (e.g. a calling script without a
                 # `if __name__ == "__main__":` guard): extract in this process instead, this
-                # page and every other one sent to the workers.
-                self._shut(WorkerDied)
-                logger.warning("extraction workers unavailable (%s); extracting inline", exc)
-                self.processes = 0
+                # page and every other one sent to the workers (pages that waited for the
+                # same start come here too: said once).
+                if self.processes > 0:
+                    self._shut(WorkerDied)
+                    logger.warning("extraction workers unavailable (%s); extracting inline", exc)
+                    self.processes = 0
                 return function(body, url, http_charset, self.budget)
             # A worker died (a crash inside a C library on a hostile page): a new worker takes
             # the pages after it, and this page is reported.
