@@ -65,10 +65,10 @@ def package_version() -> str:
 
 
 def site_profiles() -> list[Any]:
-    """Every site profile (crawler/sites/*.toml), by name."""
-    from crawler.sites.profile import SITES_DIR, SiteConfig
+    """Every usable site profile (crawler/sites/*.toml, $XINWEN_SITES_DIR), by name."""
+    from crawler.sites.profile import load_profiles
 
-    return [SiteConfig.load(path.stem) for path in sorted(SITES_DIR.glob("*.toml"))]
+    return [profile.site() for _, profile in sorted(load_profiles().found.items())]
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -396,6 +396,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.state import MEMORY, StateLocked
     from pipelines.quarantine import default_quarantine_path
 
+    if args.sites:  # read by crawler/sites/profile.py, here and in the extraction processes
+        folders = [str(Path(folder).resolve()) for folder in args.sites]
+        os.environ["XINWEN_SITES_DIR"] = os.pathsep.join(
+            filter(None, [os.environ.get("XINWEN_SITES_DIR", ""), *folders])
+        )
     settings = project_settings()
     try:
         settings_pairs = _pairs(args.set, "-s")
@@ -561,6 +566,10 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--redis", metavar="URL", help="a worker of a distributed crawl: redis://HOST:PORT/DB"
     )
+    p.add_argument(
+        "--sites", action="append", default=[], metavar="DIR",
+        help="also read site profiles (NAME.toml) from this folder (like $XINWEN_SITES_DIR)",
+    )  # fmt: skip
     p.add_argument(
         "--warc", metavar="PATH", help="also write every fetched response to this WARC file"
     )

@@ -16,43 +16,12 @@ map so that a duplicate within the same run is still recognised.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.state import StateStore, body_simhash, crawl_state
-
-# SimHashes computed where the page was extracted (`crawler.crawl.extraction`), per crawl:
-# canonical_url -> (body, simhash). The record schema has no room for them, so they travel
-# beside the item; a value is used only for the very body it was computed from.
-_PRECOMPUTED: weakref.WeakKeyDictionary[Any, dict[str, tuple[str, int]]] = (
-    weakref.WeakKeyDictionary()
-)
-MAX_PRECOMPUTED = 4096  # records rejected before this pipeline never collect theirs
-
-
-def remember_simhash(crawler: Any, canonical_url: str, body: str, simhash: int) -> None:
-    """Hand the duplicates pipeline the SimHash of a record's body, computed elsewhere."""
-    cache = _PRECOMPUTED.get(crawler)
-    if cache is None:
-        cache = _PRECOMPUTED[crawler] = {}
-    elif len(cache) >= MAX_PRECOMPUTED:
-        del cache[next(iter(cache))]
-    cache[canonical_url] = (body, simhash)
-
-
-def record_simhash(crawler: Any, record: dict[str, Any]) -> int:
-    """The SimHash of the record's body: the precomputed one when it was computed from this
-    very body, else `body_simhash`."""
-    body = record.get("body") or ""
-    cache = _PRECOMPUTED.get(crawler)
-    if cache:
-        found = cache.pop(record.get("canonical_url"), None)
-        if found is not None and found[0] == body:
-            return found[1]
-    return body_simhash(body)
 
 
 def duplicate_of(state: StateStore, record: dict[str, Any], simhash: int) -> tuple[str, str] | None:
@@ -98,7 +67,7 @@ class DuplicatesPipeline:
             self.stats.inc_value("xinwen/duplicates/canonical_url")
             self.stats.inc_value("xinwen/duplicates_count")
             raise DropItem(f"duplicate (canonical_url): {item['url']}", log_level="INFO")
-        simhash = record_simhash(self.crawler, item)
+        simhash = body_simhash(item.get("body") or "")
         found = duplicate_of(state, item, simhash)
         if found is not None:
             kind, first = found

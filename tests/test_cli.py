@@ -194,4 +194,4 @@ def test_ci_runs_exactly_the_readme_commands() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     test_command = "pip install -e '.[test]' && python -m pytest -q"
     assert test_command in readme and ci.rstrip().endswith(test_command)
-    assert "pip install -e . && xinwen crawl hnr --offline -o out/hnr.jsonl" in readme
+    assert "pip install -e . && xinwen crawl hnr --offline -O out/hnr.jsonl" in readme

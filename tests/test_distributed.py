@@ -20,9 +20,11 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason=SKIP_REASON)
 
 XINWEN = Path(sys.executable).with_name("xinwen")
 SLOW = ["-s", "DOWNLOAD_DELAY=0.3", "-s", "AUTOTHROTTLE_ENABLED=False"]
+# Heartbeat: a worker's event loop blocks for seconds while its extraction processes start on a
+# loaded machine (forkserver preload); a 3 s heartbeat then expired and a live worker was reaped.
 QUICK_IDLE = [
     "-s", "XINWEN_REDIS_IDLE_SECONDS=2",
-    "-s", "XINWEN_REDIS_HEARTBEAT_SECONDS=3",
+    "-s", "XINWEN_REDIS_HEARTBEAT_SECONDS=12",
     "-s", "XINWEN_REDIS_PREFETCH=2",
 ]  # fmt: skip
 
@@ -321,6 +323,18 @@ def test_seeded_once_however_many_workers_start(tmp_path, redis, redis_url, refe
     assert logs.count("was seeded by another worker") == 2
     union = _records(*(proc.out for proc in workers))
     assert _keys(union) == _keys(reference)
+
+
+@pytest.mark.slow
+@needs_bundled_mirror
+def test_worker_joining_a_complete_crawl_says_so_and_succeeds(tmp_path, redis, redis_url):
+    """The state a restarted worker meets when the others have done everything: the start pages
+    were seeded, the queue is empty, nothing is in processing. It has nothing to do: exit 0."""
+    redis.set("xinwen:hnr:seeded", "seeded survivor")
+    late = _worker(tmp_path, redis_url, "late")
+    assert _finish(late) == 0, _log(tmp_path, "late")
+    assert "was already complete when worker" in _log(tmp_path, "late")
+    assert _records(late.out) == []
 
 
 @needs_bundled_mirror

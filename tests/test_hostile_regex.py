@@ -1,7 +1,7 @@
 """Every regex of the parsers against text built to make it backtrack.
 
 For each compiled pattern found in `crawler.extract.*` (module globals, containers and class
-attributes, site parser modules included), inputs are built from the pattern's own literal
+attributes) and every regex of a site profile's `[parser]` table, inputs are built from the pattern's own literal
 fragments repeated tens of thousands of times (`记者` × 20,000, `来源：` × 20,000, digits,
 separators …) and every match is consumed with `finditer`. A linear pattern takes milliseconds;
 a catastrophic one would take minutes. New parser modules are picked up automatically.
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 import crawler.extract
+from crawler.extract.registry import current_parsers
 
 TARGET_CHARS = 40_000
 # Far above what a linear pattern needs on 40,000 characters (a few ms), far below a hang.
@@ -56,6 +57,12 @@ def parser_patterns() -> list[tuple[str, re.Pattern]]:
             for pattern in _walk(value, set()):
                 key = (pattern.pattern, pattern.flags)
                 found.setdefault(key, (f"{info.name}.{name}", pattern))
+    for parser in current_parsers().values():  # the profiles' regexes, compiled by the registry
+        for attribute in ("source_re", "info_re", "author_label_re"):
+            pattern = getattr(parser, attribute)
+            if pattern is not None:
+                key = (pattern.pattern, pattern.flags)
+                found.setdefault(key, (f"{parser.name}.{attribute}", pattern))
     return sorted(found.values(), key=lambda item: item[0])
 
 
@@ -87,7 +94,7 @@ PATTERNS = parser_patterns()
 def test_patterns_were_found() -> None:
     names = {name.split(".")[0] for name, _ in PATTERNS}
     assert len(PATTERNS) >= 40
-    assert {"patterns", "credits", "hnr_cn"} <= names
+    assert {"patterns", "credits", "profiled", "hnr_cn", "people_cn"} <= names
 
 
 @pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[n for n, _ in PATTERNS])

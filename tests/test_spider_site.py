@@ -10,7 +10,8 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.test import get_crawler
 
 from crawler.sites.profile import SiteConfig, snowflake_time
-from crawler.spiders.hnr import HnrSpider, http_charset, list_dir, published_range
+from crawler.spiders.base import http_charset, list_dir, published_range
+from crawler.spiders.hnr import HnrSpider
 from pipelines.quarantine import RejectedPage
 
 SITE = SiteConfig.load("hnr")

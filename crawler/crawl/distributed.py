@@ -19,7 +19,8 @@ its `PriorityQueue` encoding and its `RFPDupeFilter` (the request fingerprints, 
   the spider's start pages to the queue; the others run their spider's `start()` for its side
   effects only. A seeder that dies before it finished is replaced by the next worker to start.
 - **Idle exit**: a worker closes once the queue is empty and no worker holds a request in
-  processing, continuously for `XINWEN_REDIS_IDLE_SECONDS`. The last one out clears the seed
+  processing, continuously for `XINWEN_REDIS_IDLE_SECONDS`. A worker that joined a crawl the
+  others had already completed (it seeded nothing and was given nothing) says so and succeeds. The last one out clears the seed
   marker and the dupefilter, so the next crawl (say, the next hour's) starts from the start
   pages again, while the incremental state stays.
 
@@ -62,6 +63,8 @@ from crawler.state.redis_store import (  # noqa: E402
 logger = logging.getLogger(__name__)
 
 TOKEN = "xinwen_redis_token"
+# Set by a worker that found the distributed crawl complete (crawler/crawl/extensions.py).
+CRAWL_COMPLETE_STAT = "xinwen/redis/joined_complete_crawl"
 
 # KEYS: queue, processing. Returns the request moved into processing, or nil.
 _POP = """
@@ -425,6 +428,16 @@ class DistributedScheduler(Scheduler):
             self.idle_seconds,
             self.worker,
         )
+        if not self.stats.get_value("scheduler/dequeued/redis") and not (
+            self.stats.get_value("xinwen/redis/seeded")
+        ):
+            # Joined after the others had done all the work: nothing to do is not a failure.
+            self.stats.set_value(CRAWL_COMPLETE_STAT, 1)
+            logger.info(
+                "distributed crawl %s was already complete when worker %s joined: nothing to do",
+                self.ns,
+                self.worker,
+            )
 
 
 class SeedOnceMiddleware:

@@ -80,7 +80,8 @@ def crawl_failed(stats: dict[str, Any]) -> str | None:
     if reason not in NORMAL_FINISH:
         return f"finish reason {reason}"
     pages = stats.get("response_received_count", 0) - stats.get("robotstxt/response_count", 0)
-    if pages <= 0:
+    # A worker that joined a distributed crawl already complete had nothing to fetch.
+    if pages <= 0 and not stats.get("xinwen/redis/joined_complete_crawl"):
         return "no page could be fetched"
     failures, answered = _download_failures(stats)
     attempted = pages + failures - answered  # an HTTP error status was a page fetched too

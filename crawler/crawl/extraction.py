@@ -24,15 +24,11 @@ from crawler.extract import ParseError, extract_page
 from crawler.extract.budget import time_budget
 from crawler.extract.links import page_links
 from crawler.extract.page import Page
-from crawler.state import body_simhash
 
 logger = logging.getLogger(__name__)
 
 
 PageResult = tuple[dict, str | None, tuple[list[tuple[str, str]], int]]
-# A page's result and the SimHash of its body (None without a text body): computed in the
-# worker, so that the duplicates pipeline need not (`pipelines.dedupe.remember_simhash`).
-RecordResult = tuple[PageResult, int | None]
 
 
 def extract_with_budget(
@@ -47,19 +43,9 @@ def extract_with_budget(
         return fields, next_url, links
 
 
-def extract_with_simhash(
-    body: bytes, url: str, http_charset: str | None, budget: float
-) -> RecordResult:
-    """`extract_with_budget` and the SimHash of the extracted body (pure: same value as the
-    duplicates pipeline's own `body_simhash`)."""
-    result = extract_with_budget(body, url, http_charset, budget)
-    text = result[0].get("body")
-    return result, (body_simhash(text) if isinstance(text, str) else None)
-
-
 def _warm_up() -> None:
     """Import and first-call costs are paid when the worker starts, not on the first page."""
-    extract_with_simhash(b"<html><body><h1>x</h1><p>x</p></body></html>", "http://x.cn/", None, 0)
+    extract_with_budget(b"<html><body><h1>x</h1><p>x</p></body></html>", "http://x.cn/", None, 0)
 
 
 def default_processes() -> int:
@@ -231,10 +217,6 @@ class ExtractionPool:
 
     async def extract(self, body: bytes, url: str, http_charset: str | None) -> PageResult:
         return await self._run(extract_with_budget, body, url, http_charset)
-
-    async def extract_record(self, body: bytes, url: str, http_charset: str | None) -> RecordResult:
-        """`extract` and the SimHash of the page's body, both computed in the worker."""
-        return await self._run(extract_with_simhash, body, url, http_charset)
 
     async def _run(self, function, body: bytes, url: str, http_charset: str | None) -> Any:
         if self.processes <= 0:

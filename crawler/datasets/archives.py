@@ -47,7 +47,7 @@ from pydantic import ValidationError
 from crawler.extract import ParseError, extract_page, merge_pages
 from crawler.extract.budget import DEFAULT_BUDGET_SECONDS, time_budget
 from crawler.extract.pagination import MAX_PAGES as MAX_ARTICLE_PAGES
-from crawler.sites.profile import SITES_DIR, SiteConfig
+from crawler.sites.profile import load_profiles
 from pipelines.schema import Article
 
 __all__ = [
@@ -391,7 +391,7 @@ def _page_from_record(record, path: Path, stats: ArchiveStats) -> PageInput | No
 
 @functools.cache
 def _site_profiles() -> list:
-    return [SiteConfig.load(path.stem) for path in sorted(SITES_DIR.glob("*.toml"))]
+    return [profile.site() for _, profile in sorted(load_profiles().found.items())]
 
 
 def _attributes(tag: bytes) -> dict[bytes, bytes]:

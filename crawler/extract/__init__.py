@@ -9,19 +9,16 @@ from __future__ import annotations
 from crawler.extract.generic import GenericParser
 from crawler.extract.page import Page, ParseError, body_fingerprint
 from crawler.extract.pagination import merge_pages, next_page_url
-from crawler.extract.registry import lookup, site_parsers
+from crawler.extract.registry import current_parsers, lookup
 from crawler.extract.urls import registrable_domain
 
-__all__ = ["SITE_PARSERS", "ParseError", "extract", "extract_page", "merge_pages", "parser_for"]
-
-
-# Domain -> parser, from the `parser` keys of the site profiles (crawler/sites/*.toml).
-SITE_PARSERS: dict[str, type[GenericParser]] = site_parsers()
+__all__ = ["ParseError", "extract", "extract_page", "merge_pages", "parser_for"]
 
 
 def parser_for(url: str) -> type[GenericParser]:
-    """The parser of the URL's most specific profiled domain, else the generic parser."""
-    return lookup(SITE_PARSERS, url)
+    """The parser of the URL's most specific profiled domain (crawler/sites/*.toml and
+    `$XINWEN_SITES_DIR`), else the generic parser."""
+    return lookup(current_parsers(), url)
 
 
 def extract_page(

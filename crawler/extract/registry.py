@@ -1,50 +1,60 @@
-"""Which parser reads which site: built from the site profiles (`crawler/sites/*.toml`).
+"""Which parser reads which site: built from the site profiles (crawler/sites/profile.py).
 
-A profile names its parser as data, `parser = "crawler.extract.henandaily_cn:HenandailyParser"`,
-and the hosts it reads with `parser_domains` (default: the profile's `allowed_domains`). A URL
-gets the parser of its most specific listed domain (`henan.people.com.cn` before
-`people.com.cn`), else the generic parser. Reading TOML only: no Scrapy here.
+A profile with a `[parser]` or `[selectors]` table gets a ProfiledParser class of its own (its
+`[parser] module = "package.module:Class"` may name a subclass for what data cannot say); it reads
+the hosts of `[parser] domains` (default: the profile's `allowed_domains`). A URL gets the parser
+of its most specific listed domain (`henan.people.com.cn` before `people.com.cn`), else the
+generic parser. A broken profile reads no host: its error is kept for who asks.
 """
 
 from __future__ import annotations
 
 import importlib
-import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.extract.generic import GenericParser
+from crawler.extract.profiled import ProfiledParser
+from crawler.sites.profile import Profiles, load_profiles, sites_dirs
 
-SITES_DIR = Path(__file__).resolve().parent.parent / "sites"
 
-
-def load_parser(spec: str) -> type[GenericParser]:
-    """`"package.module:Class"` -> the class (a GenericParser subclass)."""
+def load_parser(spec: str) -> type[ProfiledParser]:
+    """`"package.module:Class"` -> the class (a ProfiledParser subclass)."""
     module_name, sep, class_name = spec.partition(":")
     if not sep or not module_name or not class_name:
-        raise ValueError(f"parser must look like 'package.module:Class', not {spec!r}")
+        raise ValueError(f"parser module must look like 'package.module:Class', not {spec!r}")
     parser = getattr(importlib.import_module(module_name), class_name)
-    if not (isinstance(parser, type) and issubclass(parser, GenericParser)):
-        raise TypeError(f"{spec} is not a GenericParser subclass")
+    if not (isinstance(parser, type) and issubclass(parser, ProfiledParser)):
+        raise TypeError(f"{spec} is not a ProfiledParser subclass")
     return parser
 
 
-def site_parsers(sites_dir: Path = SITES_DIR) -> dict[str, type[GenericParser]]:
-    """Domain -> parser class, for every profile that names a parser."""
+def site_parsers(profiles: Profiles) -> dict[str, type[GenericParser]]:
+    """Domain -> parser class, for every profile with a `[parser]` or `[selectors]` table."""
     parsers: dict[str, type[GenericParser]] = {}
-    for path in sorted(sites_dir.glob("*.toml")):
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        spec = data.get("parser")
-        if not spec:
+    for name, profile in sorted(profiles.found.items()):
+        if profile.parser is None and profile.selectors is None:
             continue
-        parser = load_parser(spec)
-        for domain in data.get("parser_domains") or data.get("allowed_domains", []):
+        module = profile.parser.module if profile.parser else None
+        parser = ProfiledParser.for_profile(profile, load_parser(module) if module else None)
+        domains = (profile.parser.domains if profile.parser else []) or profile.allowed_domains
+        for domain in domains:
             domain = domain.lower().strip(".")
-            if parsers.get(domain, parser) is not parser:
-                raise ValueError(f"{path.name}: {domain} already has {parsers[domain].__name__}")
+            if domain in parsers:
+                raise ValueError(f"{name}: {domain} already has {parsers[domain].__name__}")
             parsers[domain] = parser
     return parsers
+
+
+_PARSERS: dict[tuple[Path, ...], dict[str, type[GenericParser]]] = {}
+
+
+def current_parsers() -> dict[str, type[GenericParser]]:
+    """The parsers of the profiles in `sites_dirs()` (read once per set of folders)."""
+    dirs = sites_dirs()
+    if dirs not in _PARSERS:
+        _PARSERS[dirs] = site_parsers(load_profiles(dirs))
+    return _PARSERS[dirs]
 
 
 def lookup(parsers: dict[str, type[GenericParser]], url: str) -> type[GenericParser]:

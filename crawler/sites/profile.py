@@ -1,19 +1,29 @@
-"""Per-site crawl data (`crawler/sites/<name>.toml`): start channels and URL patterns.
+"""Site profiles (`crawler/sites/<name>.toml`): the one loader, validated.
 
-Everything the spider knows about a site's URLs lives in the TOML file; this module only reads it
-and answers questions: is this URL an article, a list page, which date does its URL encode.
+A profile says everything xinwen knows about a site: its domains, start channels and URL
+patterns (read by the spiders), and its `[selectors]` and `[parser]` tables (read by the
+extraction registry). `load_profiles()` reads every profile of the package's folder, of
+`$XINWEN_SITES_DIR` (folders separated by `os.pathsep`) and of folders given by the caller; a
+profile that does not parse or validate is kept as one error line naming the file, the line and
+the key, and breaks only its own site.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import lxml.etree
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 SITES_DIR = Path(__file__).resolve().parent
+SITES_DIR_ENV = "XINWEN_SITES_DIR"
 
 # Twitter-style snowflake ids: (id >> 22) + epoch ms is the creation time.
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -31,6 +41,243 @@ class ArticlePattern:
     regex: re.Pattern[str]
 
 
+class ProfileError(ValueError):
+    """A profile that cannot be used: the message names the file, the line and the key."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+def _xpath(query: str) -> str:
+    try:
+        lxml.etree.XPath(query)
+    except lxml.etree.XPathSyntaxError as exc:
+        raise ValueError(f"not an XPath: {query!r} ({exc})") from None
+    return query
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StartTable(_Table):
+    default: list[str] = []
+    # Also follow channel roots (list URLs ending in `/`) linked from the start pages.
+    follow_channels: bool = False
+
+
+class ArticleTable(_Table):
+    era: str = ""
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str | None:
+        return _regex(value)
+
+
+class ListTable(_Table):
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str | None:
+        return _regex(value)
+
+
+class Selectors(_Table):
+    """Ordered XPath lists per field, most specific first: the first that yields text wins.
+    An empty list means "no such element on this site": the generic parser answers."""
+
+    title: list[str] = []
+    subtitle: list[str] = []
+    time: list[str] = []
+    source: list[str] = []
+    authors: list[str] = []
+    editors: list[str] = []
+    body: list[str] = []
+    breadcrumb: list[str] = []
+    keywords: list[str] = []
+    # The printed line holding the time and 来源 (a fallback for both, and for the author).
+    info: list[str] = []
+    # Image captions, relative to the body node: all of them, in document order.
+    caption: list[str] = [
+        ".//figcaption",
+        ".//*[@class][contains(@class,'caption') or contains(@class,'pic-title')]",
+    ]
+
+    @field_validator("*")
+    @classmethod
+    def _xpaths(cls, value: list[str]) -> list[str]:
+        return [_xpath(query) for query in value]
+
+
+class ParserTable(_Table):
+    """How the profiled parser reads the site, beyond its selectors."""
+
+    # The record's `extractor` is `{extractor}/{version}`.
+    extractor: str
+    version: int = 1
+    # The hosts it reads (default: the profile's allowed_domains).
+    domains: list[str] = []
+    # A GenericParser subclass ("package.module:Class") for what data cannot say.
+    module: str | None = None
+    # Cuts the source out of the text the source selectors found: a `source` group.
+    source_regex: str | None = None
+    # Finds the info line in the page's text when no info selector matches.
+    info_regex: str | None = None
+    # Reads the author from the info line and the header when nothing else credits anyone:
+    # group 1 is the name(s).
+    author_label_regex: str | None = None
+    # The keywords element prints a label (文章关键词：…) before the words.
+    keywords_label: bool = True
+    # Credits: "first" (the author selectors, then credit-only body lines, then the lead's
+    # dateline, filtered, then the generic parser) or "lines" (credit-only lines with the
+    # dateline's credits, then the generic parser, then the author label).
+    credits: Literal["first", "lines"] = "first"
+
+    @field_validator("source_regex", "info_regex", "author_label_regex")
+    @classmethod
+    def _patterns(cls, value: str | None) -> str | None:
+        return _regex(value)
+
+
+class Profile(_Table):
+    """One `NAME.toml` as written."""
+
+    name: str
+    title: str = ""
+    allowed_domains: list[str] = Field(min_length=1)
+    # The spider class for this profile ("package.module:Class"); default: a NewsSpider.
+    spider: str | None = None
+    # Link texts that point to the next page of a list.
+    next_page_texts: list[str] = []
+    # Sitemaps (XML, sitemap indexes, .gz) and RSS/Atom feeds that list the site's articles.
+    sitemaps: list[str] = []
+    feeds: list[str] = []
+    # Whether pages are rendered in a browser before extraction.
+    render: Literal["never", "auto", "always"] = "auto"
+    channels: dict[str, str] = {}
+    start: StartTable = StartTable()
+    article: list[ArticleTable] = []
+    list_: ListTable = Field(alias="list")
+    parser: ParserTable | None = None
+    selectors: Selectors | None = None
+
+    def site(self) -> SiteConfig:
+        """The crawl's view of the profile."""
+        return SiteConfig(
+            name=self.name,
+            allowed_domains=list(self.allowed_domains),
+            channels=dict(self.channels),
+            default_channels=list(self.start.default),
+            article_patterns=[ArticlePattern(a.era, re.compile(a.pattern)) for a in self.article],
+            list_pattern=re.compile(self.list_.pattern),
+            next_page_texts=list(self.next_page_texts),
+            follow_channels=self.start.follow_channels,
+            sitemaps=list(self.sitemaps),
+            feeds=list(self.feeds),
+            render=self.render,
+        )
+
+
+def _key_line(text: str, loc: tuple) -> int | None:
+    """The line of the key a validation error points at (tables, then the key), if found."""
+    keys = [part for part in loc if isinstance(part, str)]
+    if not keys:
+        return None
+    lines = text.splitlines()
+    start = 0
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        table = re.compile(
+            rf"^\s*\[\[?\s*{re.escape('.'.join(keys[: depth + 1]))}\s*\]\]?\s*(#.*)?$"
+        )
+        assign = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for number in range(start, len(lines)):
+            if table.match(lines[number]) or (assign.match(lines[number]) and last):
+                start = number
+                break
+        else:
+            return start + 1 if depth else None
+    return start + 1
+
+
+def load_profile(path: Path) -> Profile:
+    """One profile file, validated; ProfileError names the file, the line and the key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read: {exc}", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: not valid TOML: {exc}", path) from None
+    data.setdefault("name", path.stem)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = ".".join(str(part) for part in loc) or "(file)"
+            line = _key_line(text, loc)
+            at = f" line {line}" if line else ""
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            problems.append(f"{path}{at}: {where}: {message}")
+        raise ProfileError("; ".join(problems), path) from None
+
+
+def sites_dirs(extra: list[Path] | tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """The package's profiles, then `$XINWEN_SITES_DIR`'s, then the caller's folders."""
+    from_env = [Path(p) for p in os.environ.get(SITES_DIR_ENV, "").split(os.pathsep) if p]
+    return (SITES_DIR, *from_env, *map(Path, extra))
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Every profile found, by name, and the error line of each one that could not be used."""
+
+    found: dict[str, Profile]
+    errors: dict[str, ProfileError]
+
+    def get(self, name: str) -> Profile:
+        if name in self.errors:
+            raise self.errors[name]
+        try:
+            return self.found[name]
+        except KeyError:
+            known = ", ".join(sorted(self.found))
+            raise ProfileError(f"no site profile {name!r} (known: {known})") from None
+
+
+def load_profiles(dirs: tuple[Path, ...] | None = None) -> Profiles:
+    """Every `*.toml` of the folders (default: `sites_dirs()`); a later folder's profile of the
+    same name replaces an earlier one."""
+    found: dict[str, Profile] = {}
+    errors: dict[str, ProfileError] = {}
+    for folder in sites_dirs() if dirs is None else dirs:
+        for path in sorted(Path(folder).glob("*.toml")):
+            try:
+                profile = load_profile(path)
+            except ProfileError as exc:
+                found.pop(path.stem, None)
+                errors[path.stem] = exc
+                continue
+            errors.pop(profile.name, None)
+            found[profile.name] = profile
+    return Profiles(found, errors)
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     name: str
@@ -44,27 +291,12 @@ class SiteConfig:
     # Sitemaps (XML, sitemap indexes, .gz) and RSS/Atom feeds that list the site's articles.
     sitemaps: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
+    render: Literal["never", "auto", "always"] = "auto"
 
     @classmethod
-    def load(cls, name: str, sites_dir: Path = SITES_DIR) -> SiteConfig:
-        path = sites_dir / f"{name}.toml"
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        return cls(
-            name=data.get("name", name),
-            allowed_domains=list(data["allowed_domains"]),
-            channels=dict(data.get("channels", {})),
-            default_channels=list(data.get("start", {}).get("default", [])),
-            article_patterns=[
-                ArticlePattern(entry.get("era", ""), re.compile(entry["pattern"]))
-                for entry in data.get("article", [])
-            ],
-            list_pattern=re.compile(data["list"]["pattern"]),
-            next_page_texts=list(data.get("next_page_texts", [])),
-            follow_channels=bool(data.get("start", {}).get("follow_channels", False)),
-            sitemaps=list(data.get("sitemaps", [])),
-            feeds=list(data.get("feeds", [])),
-        )
+    def load(cls, name: str, dirs: tuple[Path, ...] | None = None) -> SiteConfig:
+        """The named profile's crawl data (ProfileError when it is missing or broken)."""
+        return load_profiles(dirs).get(name).site()
 
     def start_urls(self, channels: str | None = None) -> list[str]:
         """Start URLs for a comma-separated list of channel names or URLs (default set if None)."""

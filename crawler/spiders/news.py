@@ -28,7 +28,7 @@ from scrapy.http import Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawler.spiders.hnr import SiteSpider
+from crawler.spiders.base import SiteSpider
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
-"""Site profiles as data: every toml gets a spider and (where named) a parser; sitemaps and feeds."""
+"""Spiders made from the profiles (crawler/spiders/__init__.py) and the news spider's sitemaps and
+feeds (crawler/spiders/news.py); offline crawls of every bundled mirror."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,14 +14,7 @@ from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.test import get_crawler
 
-from crawler.extract import SITE_PARSERS, parser_for
-from crawler.extract.dahe_cn import DaheParser
-from crawler.extract.generic import GenericParser
-from crawler.extract.henandaily_cn import HenandailyParser
-from crawler.extract.hnr_cn import HnrParser
-from crawler.extract.people_cn import PeopleParser
-from crawler.extract.registry import load_parser, lookup, site_parsers
-from crawler.sites.profile import SITES_DIR, SiteConfig
+from crawler.sites.profile import SITES_DIR, SITES_DIR_ENV, load_profiles
 from crawler.spiders import PROFILE_SPIDERS, class_name, profile_spiders
 from crawler.spiders.hnr import HnrSpider
 from crawler.spiders.news import NewsSpider, feed_links, lastmod_day
@@ -43,17 +36,6 @@ def test_every_profile_is_a_spider() -> None:
     assert sorted(loader().list()) == PROFILES
 
 
-@pytest.mark.parametrize("site", PROFILES)
-def test_profile_loads_and_its_start_pages_are_on_site(site: str) -> None:
-    config = SiteConfig.load(site)
-    assert config.name == site
-    assert config.start_urls()
-    for url in [*config.start_urls(), *config.sitemaps, *config.feeds]:
-        assert config.on_site(url), url
-    for url in config.start_urls():
-        assert not config.is_article(url), url
-
-
 def test_generated_spiders_are_news_spiders() -> None:
     spiders = loader()
     assert spiders.load("hnr") is HnrSpider
@@ -69,132 +51,27 @@ def test_class_name() -> None:
     assert class_name("dahe") == "DaheSpider"
 
 
+MINIMAL = 'allowed_domains = ["a.cn"]\n[list]\npattern = "x"\n'
+
+
 def test_profile_naming_a_spider_gets_no_generated_class(tmp_path: Path) -> None:
-    (tmp_path / "a.toml").write_text('name = "a"\nallowed_domains = ["a.cn"]\n', encoding="utf-8")
-    (tmp_path / "b.toml").write_text(
-        'spider = "x:Y"\nallowed_domains = ["b.cn"]\n', encoding="utf-8"
-    )
-    assert list(profile_spiders(tmp_path)) == ["a"]
+    (tmp_path / "a.toml").write_text(MINIMAL, encoding="utf-8")
+    (tmp_path / "b.toml").write_text('spider = "x:Y"\n' + MINIMAL, encoding="utf-8")
+    assert list(profile_spiders(load_profiles((tmp_path,)))) == ["a"]
 
 
-# (site, article URLs, URLs that are not articles, list URLs)
-URL_CASES = [
-    (
-        "henandaily",
-        [
-            "https://www.henandaily.cn/content/2019/0620/171682.html",
-            "http://www.henandaily.cn/content/szheng/sqfbu/2017/0320/38520.html",
-            "http://www.henandaily.cn/content/szheng/swgzhu/2017/0322/DIIHH.html",
-        ],
-        [
-            "http://www.henandaily.cn/content/szheng/index.html",
-            "http://www.henandaily.cn/2014/12-18/103950141.html",
-            "http://www.henandaily.cn.evil.com/content/2019/0620/171682.html",
-        ],
-        [
-            "http://www.henandaily.cn/content/szheng/index.html",
-            "http://www.henandaily.cn/content/luoyang/",
-        ],
-    ),
-    (
-        "dahe",
-        [
-            "https://news.dahe.cn/2022/01-08/947677.html",
-            "http://city.dahe.cn/2015/06-18/105123.html",
-        ],
-        ["http://news.dahe.cn/2022/0108/947677.html", "http://news.dahe.cn/hnyw/"],
-        ["http://news.dahe.cn/hnyw/", "http://news.dahe.cn/hnyw/index_2.html"],
-    ),
-    (
-        "people_henan",
-        ["http://henan.people.com.cn/n2/2022/0120/c351638-35104695.html"],
-        [
-            "http://www.people.com.cn/n2/2022/0120/c351638-35104695.html",
-            "http://henan.people.com.cn/GB/356896/index.html",
-        ],
-        [
-            "http://henan.people.com.cn/GB/356896/index.html",
-            "http://henan.people.com.cn/GB/356896/index2.html",
-        ],
-    ),
-    (
-        "henan_gov",
-        ["https://www.henan.gov.cn/2022/03-10/2412345.html"],
-        ["http://www.henan.gov.cn/sitemap.xml", "http://www.henan.gov.cn/2022/0310/2412345.html"],
-        ["http://www.henan.gov.cn/ywdt/jrhn/"],
-    ),
-    (
-        "zynews",
-        ["http://news.zynews.cn/zz/2022-03/16/content_13998102.htm"],
-        ["http://news.zynews.cn/zz/2022-03/16/13998102.htm", "http://news.zynews.cn/rss/zz.xml"],
-        ["http://news.zynews.cn/zz/"],
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("site", "articles", "others", "lists"), URL_CASES, ids=[c[0] for c in URL_CASES]
-)
-def test_url_patterns(site: str, articles: list[str], others: list[str], lists: list[str]) -> None:
-    config = SiteConfig.load(site)
-    for url in articles:
-        assert config.is_article(url), url
-        assert config.url_date(url) is not None
-    for url in others:
-        assert not config.is_article(url), url
-    for url in lists:
-        assert config.is_list(url), url
-
-
-# -- parser registry ---------------------------------------------------------------------------
-
-
-def test_parsers_come_from_the_profiles() -> None:
-    assert site_parsers() == SITE_PARSERS
-    assert parser_for("http://news.hnr.cn/djn/") is HnrParser
-    assert parser_for("https://www.henandaily.cn/content/2019/0620/171682.html") is HenandailyParser
-    assert parser_for("http://city.dahe.cn/2015/06-18/1.html") is DaheParser
-    assert parser_for("http://henan.people.com.cn/n2/2022/0120/c1-2.html") is PeopleParser
-    # Only the profiled channel of people.com.cn, and no parser module for generic-only sites.
-    assert parser_for("http://www.people.com.cn/n1/2022/0120/c1-2.html") is GenericParser
-    assert parser_for("http://www.henan.gov.cn/2022/03-10/2412345.html") is GenericParser
-    assert parser_for("file:///tmp/x.html") is GenericParser
-    assert parser_for("http://[bad") is GenericParser
-
-
-def test_every_named_parser_is_registered() -> None:
-    for path in SITES_DIR.glob("*.toml"):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        if data.get("parser"):
-            for domain in data.get("parser_domains") or data["allowed_domains"]:
-                assert SITE_PARSERS[domain] is load_parser(data["parser"])
-
-
-def test_lookup_prefers_the_most_specific_domain() -> None:
-    parsers = {"people.com.cn": GenericParser, "henan.people.com.cn": PeopleParser}
-    assert lookup(parsers, "http://henan.people.com.cn/x") is PeopleParser
-    assert lookup(parsers, "http://sh.people.com.cn/x") is GenericParser
-
-
-@pytest.mark.parametrize(
-    ("spec", "error"),
-    [("crawler.extract.generic", ValueError), ("crawler.extract.page:Page", TypeError)],
-)
-def test_load_parser_rejects_bad_specs(spec: str, error: type[Exception]) -> None:
-    with pytest.raises(error):
-        load_parser(spec)
-
-
-def test_two_parsers_for_one_domain_is_an_error(tmp_path: Path) -> None:
-    for name, spec in [
-        ("a", "crawler.extract.dahe_cn:DaheParser"),
-        ("b", "crawler.extract.people_cn:PeopleParser"),
-    ]:
-        (tmp_path / f"{name}.toml").write_text(
-            f'allowed_domains = ["x.cn"]\nparser = "{spec}"\n', encoding="utf-8"
-        )
-    with pytest.raises(ValueError, match=r"x\.cn"):
-        site_parsers(tmp_path)
+def test_a_broken_profile_still_has_a_spider_that_fails_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SITES_DIR_ENV, str(tmp_path))
+    (tmp_path / "good.toml").write_text(MINIMAL, encoding="utf-8")
+    (tmp_path / "bad.toml").write_text("allowed_domains = [", encoding="utf-8")
+    (tmp_path / "own.toml").write_text('spider = "x:Y"\nallowed = 1\n', encoding="utf-8")
+    spiders = profile_spiders(load_profiles((tmp_path,)))
+    assert sorted(spiders) == ["bad", "good"]
+    assert spiders["good"]().allowed_domains == ["a.cn"]  # `own` names its class, which reports it
+    with pytest.raises(ValueError, match=r"bad\.toml: not valid TOML"):
+        spiders["bad"]()
 
 
 # -- sitemaps and feeds ------------------------------------------------------------------------
