@@ -265,9 +265,14 @@ def forget_state(path: str) -> bool:
 
 def check_spider_arguments(spider_class: Any, spider_args: dict[str, str]) -> None:
     """A spider built from the arguments before the crawl, so that `-a max_pages=abc` is a
-    usage error rather than a failed crawl."""
+    usage error rather than a failed crawl. A broken profile is no usage error: it is left
+    for the crawl to report (exit 1)."""
+    from crawler.sites.profile import ProfileError
+
     try:
         spider_class(**spider_args)
+    except ProfileError:
+        return
     except (TypeError, ValueError) as exc:
         given = " ".join(f"-a {k}={v}" for k, v in spider_args.items())
         raise UsageError(f"{given}: {exc}") from None
