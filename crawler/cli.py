@@ -65,10 +65,10 @@ def package_version() -> str:
 
 
 def site_profiles() -> list[Any]:
-    """Every site profile (crawler/sites/*.toml), by name."""
-    from crawler.sites.profile import SITES_DIR, SiteConfig
+    """Every usable site profile (crawler/sites/*.toml, $XINWEN_SITES_DIR), by name."""
+    from crawler.sites.profile import load_profiles
 
-    return [SiteConfig.load(path.stem) for path in sorted(SITES_DIR.glob("*.toml"))]
+    return [profile.site() for _, profile in sorted(load_profiles().found.items())]
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -265,9 +265,14 @@ def forget_state(path: str) -> bool:
 
 def check_spider_arguments(spider_class: Any, spider_args: dict[str, str]) -> None:
     """A spider built from the arguments before the crawl, so that `-a max_pages=abc` is a
-    usage error rather than a failed crawl."""
+    usage error rather than a failed crawl. A broken profile is no usage error: it is left
+    for the crawl to report (exit 1)."""
+    from crawler.sites.profile import ProfileError
+
     try:
         spider_class(**spider_args)
+    except ProfileError:
+        return
     except (TypeError, ValueError) as exc:
         given = " ".join(f"-a {k}={v}" for k, v in spider_args.items())
         raise UsageError(f"{given}: {exc}") from None
@@ -567,6 +572,10 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--redis", metavar="URL", help="a worker of a distributed crawl: redis://HOST:PORT/DB"
     )
+    p.add_argument(
+        "--sites", action="append", default=[], metavar="DIR",
+        help="also read site profiles (NAME.toml) from this folder (like $XINWEN_SITES_DIR)",
+    )  # fmt: skip
     p.add_argument(
         "--warc", metavar="PATH", help="also write every fetched response to this WARC file"
     )
