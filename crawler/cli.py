@@ -580,10 +580,6 @@ def add_crawl_arguments(p: argparse.ArgumentParser) -> None:
         "--warc", metavar="PATH", help="also write every fetched response to this WARC file"
     )
     p.add_argument(
-        "--sites", action="append", default=[], metavar="DIR",
-        help="also read site profiles (NAME.toml) from this folder (like $XINWEN_SITES_DIR)",
-    )  # fmt: skip
-    p.add_argument(
         "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="Scrapy setting"
     )
     p.add_argument(
