@@ -44,6 +44,10 @@ class SiteConfig:
     # Sitemaps (XML, sitemap indexes, .gz) and RSS/Atom feeds that list the site's articles.
     sitemaps: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
+    # When to render pages in a browser: never, auto (app shells only), always.
+    render: str = "auto"
+    # Hosts beyond allowed_domains a rendered page may load from (a CDN with its scripts).
+    render_allowed_domains: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, name: str, sites_dir: Path = SITES_DIR) -> SiteConfig:
@@ -64,6 +68,8 @@ class SiteConfig:
             follow_channels=bool(data.get("start", {}).get("follow_channels", False)),
             sitemaps=list(data.get("sitemaps", [])),
             feeds=list(data.get("feeds", [])),
+            render=str(data.get("render", "auto")),
+            render_allowed_domains=list(data.get("render_allowed_domains", [])),
         )
 
     def start_urls(self, channels: str | None = None) -> list[str]:
