@@ -14,9 +14,10 @@ app shell (`app_shell_reason`), and a list page whose HTML gave no article link 
 Every request of a rendered page passes `RenderDownloadHandler`'s route first: images, fonts
 and media are aborted; a URL off the spider's allowed domains (and the profile's
 `render_allowed_domains`), one the private-address guard refuses (`crawler.crawl.safety`) or one
-robots.txt disallows is aborted; web sockets are closed and service workers blocked. The page
-document itself is fetched by the route (redirects one hop at a time through the same checks,
-`DOWNLOAD_MAXSIZE` enforced) or, for a page already fetched statically, served from those bytes.
+robots.txt disallows is aborted; web sockets are closed and service workers blocked. What the
+page loads is fetched by the route itself (redirects one hop at a time through the same checks,
+`DOWNLOAD_MAXSIZE` per response); a document already fetched statically is served from those
+bytes.
 In offline mode the browser context uses the mirror proxy that Scrapy's requests use. A page
 has `XINWEN_RENDER_TIMEOUT` seconds in all; at most `XINWEN_RENDER_MAX_PAGES` are open at once.
 A crash or a hang is retried once (`RenderRetryMiddleware`), then the spider quarantines the page
@@ -32,6 +33,7 @@ import logging
 import re
 import shutil
 from typing import Any
+from urllib.parse import urljoin
 
 from lxml import html as lxml_html
 from scrapy import Request
@@ -44,6 +46,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.crawl.safety import address_refusal, host_on_domains
+from crawler.extract.decode import detect_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -257,10 +260,41 @@ class RenderAddon:
 
 try:
     from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
     from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+    from scrapy_playwright.page import PageMethod
 except ImportError:  # scrapy-playwright missing: the addon installs nothing
     ScrapyPlaywrightDownloadHandler = object  # type: ignore[assignment,misc]
     PlaywrightError = RuntimeError  # type: ignore[assignment,misc]
+    PlaywrightTimeoutError = TimeoutError  # type: ignore[assignment,misc]
+    PageMethod = None  # type: ignore[assignment,misc]
+
+
+# How often the handler looks whether the engine is stopping.
+STOP_POLL_SECONDS = 0.5
+CRAWL_STOPPED = "crawl stopped"
+# Milliseconds without a new request after which a page's scripts are taken to be done.
+SETTLE_MS = 50
+
+
+class Traffic:
+    """Requests of one page in flight (fetched by the route), and how many were started."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.started = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def begin(self) -> None:
+        self.active += 1
+        self.started += 1
+        self.idle.clear()
+
+    def end(self) -> None:
+        self.active -= 1
+        if self.active == 0:
+            self.idle.set()
 
 
 class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc,valid-type]
@@ -276,7 +310,11 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
         self.user_agent = settings.get("USER_AGENT")
+        self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 20)
         self._pages: dict[int, Any] = {}
+        self._traffic: dict[int, Traffic] = {}
+        self._stopping = asyncio.Event()
+        self._watcher: asyncio.Future | None = None
 
     # -- the download ------------------------------------------------------------------------
 
@@ -290,16 +328,46 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
         request.meta["playwright_context"] = f"xinwen-{proxy}" if proxy else "xinwen"
         request.meta["playwright_context_kwargs"] = kwargs
         request.meta["playwright_page_init_callback"] = self._init_page
+        request.meta["playwright_page_methods"] = [PageMethod(self._settle, request)]
         request.meta.setdefault(
             "playwright_page_goto_kwargs", {"wait_until": "load", "timeout": self.timeout * 1000}
         )
 
+    async def _watch_stopping(self) -> None:
+        """Sets `_stopping` once the engine stops (SIGTERM, Ctrl-C, a closed spider): a page
+        still rendering then is abandoned at once, not waited for."""
+        engine = self.crawler.engine
+        while engine is not None and engine.running:  # started with the first page: running
+            await asyncio.sleep(STOP_POLL_SECONDS)
+        self._stopping.set()
+
+    async def _close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        await super()._close()
+
+    async def _render(self, request: Request, spider) -> Response:
+        if self._watcher is None:
+            self._watcher = asyncio.ensure_future(self._watch_stopping())
+        render = asyncio.ensure_future(super()._download_request(request, spider))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            done, _pending = await asyncio.wait(
+                {render, stopping}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopping.cancel()
+        if render in done:
+            return render.result()
+        render.cancel()
+        if stopping in done:
+            raise RenderFailed(CRAWL_STOPPED, "the crawl stopped while the page rendered")
+        raise TimeoutError
+
     async def _download_request(self, request: Request, spider=None) -> Response:
         self._context(request)
         try:
-            response = await asyncio.wait_for(
-                super()._download_request(request, spider), timeout=self.timeout
-            )
+            response = await self._render(request, spider)
         except TimeoutError:
             raise RenderFailed(
                 "render timeout", f"the page did not render in {self.timeout:g} s"
@@ -308,9 +376,14 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
             raise
         except PlaywrightError as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            reason = "browser crashed" if "crash" in message.lower() else "render failed"
+            reason = "render failed"
+            if isinstance(exc, PlaywrightTimeoutError):
+                reason = "render timeout"
+            elif "crash" in message.lower() or "closed" in message.lower():
+                reason = "browser crashed"
             raise RenderFailed(reason, message[:200]) from None
         finally:
+            self._traffic.pop(id(request), None)
             page = self._pages.pop(id(request), None)
             if page is not None and not page.is_closed():
                 try:
@@ -322,8 +395,20 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
         self.crawler.stats.inc_value("xinwen/render/pages")
         return response
 
+    async def _settle(self, page, request: Request) -> None:
+        """After the load event: wait until what the scripts fetched has arrived and been
+        used (no request in flight, none started during a short timer in the page)."""
+        traffic = self._traffic.get(id(request))
+        while traffic is not None:
+            await traffic.idle.wait()
+            started = traffic.started
+            await page.evaluate(f"new Promise(done => setTimeout(done, {SETTLE_MS}))")
+            if traffic.idle.is_set() and traffic.started == started:
+                return
+
     async def _init_page(self, page, request: Request) -> None:
         self._pages[id(request)] = page
+        self._traffic[id(request)] = Traffic()
         # Registered after scrapy-playwright's own route: Playwright runs it first.
         await page.route("**/*", lambda route, pw_request: self._route(route, pw_request, request))
         await page.route_web_socket(re.compile(".*"), self._refuse_web_socket)
@@ -391,48 +476,84 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[mi
                 self._blocked(why, pw_request.url)
                 await route.abort("blockedbyclient")
                 return
-            if pw_request.is_navigation_request() and pw_request.frame.parent_frame is None:
-                await self._document(route, pw_request, request)
+            document = pw_request.is_navigation_request() and pw_request.frame.parent_frame is None
+            source = request.meta.get("xinwen_render_source")
+            if document and source and source["url"] == pw_request.url and not source.get("served"):
+                source["served"] = True
+                await route.fulfill(
+                    status=source["status"],
+                    headers=dict(_fulfil_headers(source["headers"], source["body"])),
+                    body=source["body"],
+                )
                 return
-            await route.fallback()
+            traffic = self._traffic.get(id(request))
+            if traffic is not None:
+                traffic.begin()
+            try:
+                await self._fetch(route, pw_request, request, document)
+            finally:
+                if traffic is not None:
+                    traffic.end()
         except PlaywrightError as exc:  # the page closed meanwhile
             logger.debug("rendering: route of %s: %s", pw_request.url, exc)
 
-    async def _document(self, route, pw_request, request: Request) -> None:
-        """The page's own document: the bytes fetched statically, or fetched here one redirect
-        at a time (each hop comes back through the route) and within DOWNLOAD_MAXSIZE."""
-        source = request.meta.get("xinwen_render_source")
-        if source and source["url"] == pw_request.url and not source.get("served"):
-            source["served"] = True
-            await route.fulfill(
-                status=source["status"],
-                headers=dict(_fulfil_headers(source["headers"])),
-                body=source["body"],
-            )
+    async def _fetch(self, route, pw_request, request: Request, document: bool) -> None:
+        """Fetch what the page asks for here, not in the browser: Chromium follows redirects
+        without showing them to the route, so each hop is fetched and checked in turn; a body
+        over DOWNLOAD_MAXSIZE is refused."""
+        url = pw_request.url
+        for _hop in range(self.max_redirects + 1):
+            fetched = await route.fetch(url=url, max_redirects=0, timeout=self.timeout * 1000)
+            location = fetched.headers.get("location")
+            if 300 <= fetched.status < 400 and location:
+                target = urljoin(url, location)
+                why = await self.refusal(target, pw_request.resource_type, request)
+                if why is not None:
+                    self._blocked(f"redirect {why}", target)
+                    await route.abort("blockedbyclient")
+                    return
+                self.crawler.stats.inc_value("xinwen/render/redirects")
+                url = target
+                continue
+            body = await fetched.body()
+            if self.maxsize and len(body) > self.maxsize:
+                self._blocked("too large", url)
+                await route.abort("blockedbyclient")
+                return
+            if document:  # what the WARC archives as the page's HTTP response
+                headers = [(h["name"], h["value"]) for h in fetched.headers_array]
+                request.meta["xinwen_render_source"] = {
+                    "url": url,
+                    "status": fetched.status,
+                    "headers": headers,
+                    "body": body,
+                    "served": True,
+                }
+                await route.fulfill(
+                    status=fetched.status, headers=dict(_fulfil_headers(headers, body)), body=body
+                )
+                return
+            await route.fulfill(response=fetched, body=body)
             return
-        fetched = await route.fetch(max_redirects=0, timeout=self.timeout * 1000)
-        body = await fetched.body()
-        if self.maxsize and len(body) > self.maxsize:
-            self._blocked("too large", pw_request.url)
-            await route.abort("blockedbyclient")
-            return
-        if 300 <= fetched.status < 400:
-            self.crawler.stats.inc_value("xinwen/render/redirects")
-        else:
-            request.meta["xinwen_render_source"] = {
-                "url": pw_request.url,
-                "status": fetched.status,
-                "headers": [(h["name"], h["value"]) for h in fetched.headers_array],
-                "body": body,
-                "served": True,
-            }
-        await route.fulfill(response=fetched, body=body)
+        self._blocked("too many redirects", url)
+        await route.abort("blockedbyclient")
 
 
-def _fulfil_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Headers for a body served as is: no transfer or content encoding, the body's own length."""
+def _fulfil_headers(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+    """Headers for a document served as is: no transfer or content encoding, and a charset in
+    the Content-Type, the one the static parser reads the bytes in (a page whose `<meta>` lies
+    about its charset renders as the crawl reads it, not garbled)."""
     dropped = {"content-encoding", "transfer-encoding", "content-length"}
-    return [(name, value) for name, value in headers if name.lower() not in dropped]
+    kept = [(name, value) for name, value in headers if name.lower() not in dropped]
+    types = [value for name, value in kept if name.lower() == "content-type"]
+    if types and "charset" in types[0].lower():
+        return kept
+    mime = types[0].split(";", 1)[0].strip() if types else "text/html"
+    if mime not in ("text/html", "application/xhtml+xml"):
+        return kept
+    charset = detect_encoding(body)
+    kept = [(name, value) for name, value in kept if name.lower() != "content-type"]
+    return [*kept, ("Content-Type", f"{mime}; charset={charset}")]
 
 
 class RenderRetryMiddleware:
@@ -446,7 +567,10 @@ class RenderRetryMiddleware:
         return cls(crawler)
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
-        if not isinstance(exception, RenderFailed) or exception.reason == "too large":
+        if not isinstance(exception, RenderFailed) or exception.reason in (
+            "too large",
+            CRAWL_STOPPED,
+        ):
             return None
         if request.meta.get("xinwen_render_retried"):
             return None
@@ -465,6 +589,7 @@ class RenderRetryMiddleware:
 
 
 __all__ = [
+    "CRAWL_STOPPED",
     "NEEDS_BROWSER",
     "RENDER_MODES",
     "RenderAddon",

@@ -22,7 +22,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
 from crawler.crawl.extraction import ExtractionPool, default_processes
-from crawler.crawl.render import NEEDS_BROWSER, RenderFailed, RenderPolicy
+from crawler.crawl.failures import failure_reason
+from crawler.crawl.render import CRAWL_STOPPED, NEEDS_BROWSER, RenderFailed, RenderPolicy
 from crawler.crawl.seen import SeenKeys
 from crawler.extract import ParseError, merge_pages
 from crawler.extract.budget import DEFAULT_BUDGET_SECONDS
@@ -208,10 +209,12 @@ class SiteSpider(scrapy.Spider):
         """A page the browser could not render (after one retry): quarantined with the reason."""
         exc = failure.value
         request = failure.request
+        if isinstance(exc, RenderFailed) and exc.reason == CRAWL_STOPPED:
+            return  # not the page's fault: the next run fetches it again
         if isinstance(exc, RenderFailed):
             reason, detail = exc.reason, exc.detail
-        else:
-            reason, detail = "render failed", f"{type(exc).__name__}: {exc}"[:300]
+        else:  # an HTTP error, a refused address …: reported as for a static page
+            reason, detail = failure_reason(failure, request) or ("render failed", str(exc))
         self._stat(f"render/failed/{reason}")
         self.logger.warning("rendering failed %s: %s (%s)", request.url, reason, detail)
         yield RejectedPage(request.url, reason, [detail] if detail else [])
