@@ -27,7 +27,6 @@ with the reason. The browser is closed when the engine stops (SIGTERM included).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import inspect
 import logging
 import re
@@ -36,17 +35,23 @@ from typing import Any
 from urllib.parse import urljoin
 
 from lxml import html as lxml_html
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy_playwright.page import PageMethod
 from twisted.internet.defer import Deferred
 
+from crawler.crawl.failures import failure_reason
 from crawler.crawl.safety import address_refusal, host_on_domains
 from crawler.extract.decode import detect_encoding
+from pipelines.quarantine import RejectedPage
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +76,11 @@ BLOCKED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
 ROBOTS_RESOURCE_TYPES = frozenset({"document", "xhr", "fetch", "eventsource"})
 HANDLER_PATH = "crawler.crawl.render.RenderDownloadHandler"
 NEEDS_BROWSER = "needs a browser"
+# How often the handler looks whether the engine is stopping.
+STOP_POLL_SECONDS = 0.5
+CRAWL_STOPPED = "crawl stopped"
+# Milliseconds without a new request after which a page's scripts are taken to be done.
+SETTLE_MS = 50
 
 # App-shell markers: a page with under this many characters of text outside scripts...
 SHELL_MAX_TEXT = 200
@@ -216,6 +226,35 @@ class RenderPolicy:
             meta["xinwen_warc_refers_to"] = record_id
         return Request(response.url, meta=meta, dont_filter=True, **kwargs)
 
+    def again(self, response: Response, why: str, callback, errback) -> Request | RejectedPage:
+        """The page again, in the browser; without one, a rejected page saying so."""
+        if not self.available:
+            self.crawler.stats.inc_value(f"xinwen/render/unavailable/{why.split(':', 1)[0]}")
+            return RejectedPage(response.url, NEEDS_BROWSER, [why])
+        request = response.request
+        return self.rendered_request(
+            response,
+            why,
+            callback=callback,
+            errback=errback,
+            priority=request.priority if request is not None else 0,
+            meta={k: v for k, v in response.meta.items() if k.startswith("xinwen_")},
+        )
+
+    def rejection(self, failure) -> RejectedPage | None:
+        """The quarantine line of a page the browser could not render (None: the crawl
+        stopped meanwhile, not the page's fault; the next run fetches it again)."""
+        exc, request = failure.value, failure.request
+        if isinstance(exc, RenderFailed) and exc.reason == CRAWL_STOPPED:
+            return None
+        if isinstance(exc, RenderFailed):
+            reason, detail = exc.reason, exc.detail
+        else:  # an HTTP error, a refused address …: reported as for a static page
+            reason, detail = failure_reason(failure, request) or ("render failed", str(exc))
+        self.crawler.stats.inc_value(f"xinwen/render/failed/{reason}")
+        logger.warning("rendering failed %s: %s (%s)", request.url, reason, detail)
+        return RejectedPage(request.url, reason, [detail] if detail else [])
+
     def direct_meta(self) -> dict:
         """Meta of an article request that goes to the browser straight away (`always`)."""
         if not self.available or self.mode != "always":
@@ -238,8 +277,6 @@ class RenderAddon:
         browser = find_chromium(settings.get("XINWEN_CHROMIUM_PATH"))
         if browser is None:
             return
-        if importlib.util.find_spec("scrapy_playwright") is None:
-            return
         settings.set("XINWEN_CHROMIUM_FOUND", browser, priority="addon")
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
         handlers.update({"http": HANDLER_PATH, "https": HANDLER_PATH})
@@ -256,25 +293,6 @@ class RenderAddon:
         )
         settings.set("PLAYWRIGHT_MAX_CONTEXTS", 2, priority="addon")
         settings.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", timeout * 1000, priority="addon")
-
-
-try:
-    from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
-    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
-    from scrapy_playwright.page import PageMethod
-except ImportError:  # scrapy-playwright missing: the addon installs nothing
-    ScrapyPlaywrightDownloadHandler = object  # type: ignore[assignment,misc]
-    PlaywrightError = RuntimeError  # type: ignore[assignment,misc]
-    PlaywrightTimeoutError = TimeoutError  # type: ignore[assignment,misc]
-    PageMethod = None  # type: ignore[assignment,misc]
-
-
-# How often the handler looks whether the engine is stopping.
-STOP_POLL_SECONDS = 0.5
-CRAWL_STOPPED = "crawl stopped"
-# Milliseconds without a new request after which a page's scripts are taken to be done.
-SETTLE_MS = 50
 
 
 class Traffic:
@@ -297,12 +315,10 @@ class Traffic:
             self.idle.set()
 
 
-class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc,valid-type]
+class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's handler with the crawl's guards on every browser request."""
 
     def __init__(self, crawler: Crawler) -> None:
-        if ScrapyPlaywrightDownloadHandler is object:
-            raise NotConfigured("scrapy-playwright is not installed")
         super().__init__(crawler)
         self.crawler = crawler
         settings = crawler.settings

@@ -22,8 +22,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
 from crawler.crawl.extraction import ExtractionPool, default_processes
-from crawler.crawl.failures import failure_reason
-from crawler.crawl.render import CRAWL_STOPPED, NEEDS_BROWSER, RenderFailed, RenderPolicy
+from crawler.crawl.render import RenderPolicy
 from crawler.crawl.seen import SeenKeys
 from crawler.extract import ParseError, merge_pages
 from crawler.extract.budget import DEFAULT_BUDGET_SECONDS
@@ -189,35 +188,11 @@ class SiteSpider(scrapy.Spider):
             request.meta.update(meta)
         return request
 
-    def render_or_reject(self, response: Response, why: str, callback) -> Iterator[Any]:
-        """The page again, in the browser; without one, a rejected page saying so."""
-        if not self.render.available:
-            self._stat(f"render/unavailable/{why.split(':', 1)[0]}")
-            yield RejectedPage(response.url, NEEDS_BROWSER, [why])
-            return
-        meta = {k: v for k, v in response.meta.items() if k.startswith("xinwen_")}
-        yield self.render.rendered_request(
-            response,
-            why,
-            callback=callback,
-            errback=self.render_failed,
-            priority=response.request.priority if response.request else 0,
-            meta=meta,
-        )
-
     def render_failed(self, failure) -> Iterator[Any]:
         """A page the browser could not render (after one retry): quarantined with the reason."""
-        exc = failure.value
-        request = failure.request
-        if isinstance(exc, RenderFailed) and exc.reason == CRAWL_STOPPED:
-            return  # not the page's fault: the next run fetches it again
-        if isinstance(exc, RenderFailed):
-            reason, detail = exc.reason, exc.detail
-        else:  # an HTTP error, a refused address …: reported as for a static page
-            reason, detail = failure_reason(failure, request) or ("render failed", str(exc))
-        self._stat(f"render/failed/{reason}")
-        self.logger.warning("rendering failed %s: %s (%s)", request.url, reason, detail)
-        yield RejectedPage(request.url, reason, [detail] if detail else [])
+        rejected = self.render.rejection(failure)
+        if rejected is not None:
+            yield rejected
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -240,7 +215,7 @@ class SiteSpider(scrapy.Spider):
                 yield request
         why = self.render.list_reason(response, articles)
         if why is not None:
-            yield from self.render_or_reject(response, why, self.parse_list)
+            yield self.render.again(response, why, self.parse_list, self.render_failed)
 
     def is_pagination(self, url: str, text: str, list_url: str) -> bool:
         """A next-page link, or another numbered list page in the folder of the list page being
@@ -284,8 +259,7 @@ class SiteSpider(scrapy.Spider):
             return
         why = None if pages else self.render.article_reason(response, fields)
         if why is not None:
-            for item in self.render_or_reject(response, why, self.parse_article):
-                yield item
+            yield self.render.again(response, why, self.parse_article, self.render_failed)
             return
         fields["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         pages = [*pages, fields]
