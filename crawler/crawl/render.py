@@ -331,6 +331,7 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._traffic: dict[int, Traffic] = {}
         self._stopping = asyncio.Event()
         self._watcher: asyncio.Future | None = None
+        self._starting = asyncio.Lock()
 
     # -- the download ------------------------------------------------------------------------
 
@@ -357,12 +358,22 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
             await asyncio.sleep(STOP_POLL_SECONDS)
         self._stopping.set()
 
+    async def _maybe_launch_in_thread(self) -> None:
+        """Nothing at engine start: Playwright's driver starts with the first page to render
+        (most crawls render none; each handler, http and https, would start one)."""
+
+    def _engine_started(self):  # the same, for Scrapy versions without the async API
+        return None
+
     async def _close(self) -> None:
         if self._watcher is not None:
             self._watcher.cancel()
         await super()._close()
 
     async def _render(self, request: Request, spider) -> Response:
+        async with self._starting:
+            if getattr(self, "browser_provider", None) is None:
+                await self._launch()
         if self._watcher is None:
             self._watcher = asyncio.ensure_future(self._watch_stopping())
         render = asyncio.ensure_future(super()._download_request(request, spider))
