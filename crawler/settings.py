@@ -111,7 +111,7 @@ XINWEN_REDIS_IDLE_SECONDS = 30
 XINWEN_REDIS_HEARTBEAT_SECONDS = 30
 # Requests one worker holds at once (popped, not finished); the rest is left to the others.
 XINWEN_REDIS_PREFETCH = 4
-ADDONS = {"crawler.crawl.distributed.RedisAddon": 0}
+ADDONS = {"crawler.crawl.distributed.RedisAddon": 0, "crawler.crawl.render.RenderAddon": 10}
 SPIDER_MIDDLEWARES = {**SPIDER_MIDDLEWARES, "crawler.crawl.distributed.SeedOnceMiddleware": 50}
 
 # --- incremental crawls, durable export, runs (pipelines/state.py, pipelines/export.py) -------
@@ -149,3 +149,17 @@ XINWEN_EXTRACT_PROCESSES = -1
 # in between loses nothing: the next run's recovery marks the lines already in the file.
 XINWEN_EXPORT_COMMIT_EVERY = 64
 XINWEN_EXPORT_COMMIT_SECONDS = 1.0
+
+# --- rendering pages built by script (crawler/crawl/render.py) --------------------------------
+# never | auto | always; unset: the profile's `render` (default auto: app shells only).
+XINWEN_RENDER = None
+# The Chromium to launch; unset: chromium, chromium-browser or google-chrome on PATH.
+XINWEN_CHROMIUM_PATH = None
+# Seconds a page may take to render, everything included; then it is retried once.
+XINWEN_RENDER_TIMEOUT = 30.0
+# Browser pages open at once.
+XINWEN_RENDER_MAX_PAGES = 4
+DOWNLOADER_MIDDLEWARES = {
+    **DOWNLOADER_MIDDLEWARES,
+    "crawler.crawl.render.RenderRetryMiddleware": 560,  # before RetryMiddleware (550) sees it
+}

@@ -70,41 +70,62 @@ class PrivateAddressGuard:
             raise NotConfigured
         return cls(crawler, crawler.settings.getlist("XINWEN_ALLOWED_ADDRESSES"))
 
-    def _allowed(self, host: str, port: int | None) -> bool:
-        endpoints = self.crawler.__dict__.get(ALLOWED_ENDPOINTS_ATTR, set())
-        return host in endpoints or f"{host}:{port}" in endpoints
-
     def _refuse(self, request: Request, why: str) -> None:
         self.crawler.stats.inc_value("xinwen/refused/private_address")
         logger.warning("refused %s: %s", request.url, why)
         raise IgnoreRequest(f"refused: {why}")
 
     async def process_request(self, request: Request) -> None:
-        # With a proxy the connection goes to the proxy, which resolves the target itself.
-        target = request.meta.get("proxy") or request.url
-        parts = urlsplit(target if "://" in target else f"http://{target}")
-        host, port = (parts.hostname or "").lower(), parts.port
-        if not host:
-            self._refuse(request, "no host")
-        if self._allowed(host, port):
-            return None
-        if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
-            self._refuse(request, f"{host} is a local or metadata host")
-        try:
-            ipaddress.ip_address(host)
-            addresses = [host]
-        except ValueError:
-            from twisted.internet import reactor
-
-            try:
-                resolved = await maybe_deferred_to_future(reactor.resolve(host))
-            except Exception:  # DNS failure: let the downloader report it as usual
-                return None
-            addresses = [resolved]
-        for address in addresses:
-            if is_forbidden_address(address) and not self._allowed(address, port):
-                self._refuse(request, f"{host} resolves to non-public address {address}")
+        why = await address_refusal(self.crawler, request.url, request.meta.get("proxy"))
+        if why is not None:
+            self._refuse(request, why)
         return None
+
+
+def _allowed(crawler: Crawler, host: str, port: int | None) -> bool:
+    endpoints = crawler.__dict__.get(ALLOWED_ENDPOINTS_ATTR, set())
+    return host in endpoints or f"{host}:{port}" in endpoints
+
+
+async def address_refusal(crawler: Crawler, url: str, proxy: str | None = None) -> str | None:
+    """Why a connection for `url` (through `proxy`, if any) must not be made, or None.
+
+    Shared by `PrivateAddressGuard` and the browser's route (crawler/crawl/render.py)."""
+    # With a proxy the connection goes to the proxy, which resolves the target itself.
+    target = proxy or url
+    parts = urlsplit(target if "://" in target else f"http://{target}")
+    host, port = (parts.hostname or "").lower(), parts.port
+    if not host:
+        return "no host"
+    if _allowed(crawler, host, port):
+        return None
+    if host in METADATA_HOSTS or host == "localhost" or host.endswith(".localhost"):
+        return f"{host} is a local or metadata host"
+    try:
+        ipaddress.ip_address(host)
+        addresses = [host]
+    except ValueError:
+        # Imported here: importing the reactor at module level would install the default one.
+        from twisted.internet import reactor
+
+        try:
+            resolved = await maybe_deferred_to_future(reactor.resolve(host))
+        except Exception:  # DNS failure: let the downloader report it as usual
+            return None
+        addresses = [resolved]
+    for address in addresses:
+        if is_forbidden_address(address) and not _allowed(crawler, address, port):
+            return f"{host} resolves to non-public address {address}"
+    return None
+
+
+def host_on_domains(url: str, domains: list[str]) -> bool:
+    """The URL's host is one of `domains` or a subdomain of one."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains if d)
 
 
 # -- output paths built from page data ----------------------------------------------------------

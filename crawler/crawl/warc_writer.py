@@ -12,6 +12,11 @@ bytes the spider saw, so `xinwen extract PATH` later gives the records the crawl
 hands over bodies already de-chunked and (HttpCompressionMiddleware) decompressed, so the
 archived headers drop `Transfer-Encoding` and carry the stored body's `Content-Length`.
 Records are flushed as they are written; the file is closed when the spider closes.
+
+A page rendered in the browser (crawler/crawl/render.py) is archived as the HTTP response its
+document came from plus a `conversion` record of the rendered DOM whose `WARC-Refers-To` names
+that response: the response written when the page was first fetched, or, for a page fetched by
+the browser alone, a request + response pair written just before the conversion.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WarcWriterExtension", "response_records"]
+__all__ = ["WarcWriterExtension", "conversion_record", "response_records"]
 
 # Hop-by-hop or body-describing headers that no longer describe the stored body.
 _DROPPED_RESPONSE_HEADERS = {"transfer-encoding"}
@@ -122,6 +128,34 @@ def response_records(writer, request, response, when: datetime | None = None) ->
     return [req_record, resp_record]
 
 
+def conversion_record(writer, response, refers_to: str | None, when: datetime | None = None):
+    """The `conversion` record of a rendered page: its DOM as the browser serialised it."""
+    body = response.body or b""
+    headers = {"WARC-Date": _warc_date(when or datetime.now(UTC))}
+    if refers_to:
+        headers["WARC-Refers-To"] = refers_to
+    encoding = getattr(response, "encoding", None) or "utf-8"
+    return writer.create_warc_record(
+        response.url,
+        "conversion",
+        payload=io.BytesIO(body),
+        length=len(body),
+        warc_content_type=f"text/html; charset={encoding}",
+        warc_headers_dict=headers,
+    )
+
+
+def _source_response(source: dict, request) -> Response:
+    """The HTTP response a browser-fetched document came from (crawler/crawl/render.py)."""
+    return Response(
+        source["url"],
+        status=source["status"],
+        headers=source["headers"],
+        body=source["body"],
+        request=request,
+    )
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -189,11 +223,12 @@ class WarcWriterExtension:
         if self._writer is None:
             self._open(spider.name)
         try:
-            records = response_records(self._writer, request, response)
-            if len(records) == 2:
-                self._writer.write_request_response_pair(records[0], records[1])
+            if "playwright" in response.flags:
+                self._write_rendered(request, response)
             else:
-                self._writer.write_record(records[0])
+                record_id = self._write_response(request, response)
+                if record_id:
+                    request.meta["xinwen_warc_record_id"] = record_id
             self._file.flush()
         except Exception:  # an archive failure must not stop the crawl; it is logged
             logger.exception("Could not write %s to the WARC file %s", response.url, self.path)
@@ -203,6 +238,24 @@ class WarcWriterExtension:
         self.records += 1
         if self.stats is not None:
             self.stats.inc_value("xinwen/warc/responses")
+
+    def _write_response(self, request, response) -> str | None:
+        """Writes the response (and its request); returns its WARC-Record-ID."""
+        records = response_records(self._writer, request, response)
+        if len(records) == 2:
+            self._writer.write_request_response_pair(records[0], records[1])
+        else:
+            self._writer.write_record(records[0])
+        return records[-1].rec_headers.get_header("WARC-Record-ID")
+
+    def _write_rendered(self, request, response) -> None:
+        refers_to = request.meta.get("xinwen_warc_refers_to")
+        source = request.meta.get("xinwen_render_source")
+        if not refers_to and source:  # fetched by the browser alone: archive what it fetched
+            refers_to = self._write_response(request, _source_response(source, request))
+        self._writer.write_record(conversion_record(self._writer, response, refers_to))
+        if self.stats is not None:
+            self.stats.inc_value("xinwen/warc/rendered")
 
     def spider_closed(self, spider, reason=None) -> None:
         if self._file is not None:

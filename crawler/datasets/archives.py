@@ -100,6 +100,10 @@ class PageInput:
     source_name: str
     fetched_at: str | None = None  # WARC-Date (UTC) for archive records; None for files
     problem: str | None = None  # why the page cannot be read (a truncated archive record)
+    # WARC-Record-ID, and for the rendered DOM of a page (a `conversion` record) the
+    # WARC-Refers-To of the response it was rendered from.
+    record_id: str | None = None
+    refers_to: str | None = None
 
 
 @dataclass
@@ -346,7 +350,7 @@ def _iter_archive(path: Path, stats: ArchiveStats) -> Iterator[PageInput]:
 
 def _page_from_record(record, path: Path, stats: ArchiveStats) -> PageInput | None:
     rec_type = record.rec_type
-    if rec_type not in ("response", "resource"):
+    if rec_type not in ("response", "resource", "conversion"):
         stats.skipped_other_records += 1
         return None
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -382,6 +386,10 @@ def _page_from_record(record, path: Path, stats: ArchiveStats) -> PageInput | No
         source_name=f"{url} ({path})",
         fetched_at=_warc_date_to_utc(record.rec_headers.get_header("WARC-Date")),
         problem=problem,
+        record_id=record.rec_headers.get_header("WARC-Record-ID"),
+        refers_to=record.rec_headers.get_header("WARC-Refers-To")
+        if rec_type == "conversion"
+        else None,
     )
 
 
@@ -540,6 +548,10 @@ def run_extract(
     # Multi-page articles: pages waiting for their continuation, keyed by the next page's URL
     # (an archive written by a crawl holds page 1 before page 2). Bounded by MAX_ARTICLE_PAGES.
     waiting: dict[str, tuple[list[dict], str]] = {}
+    # A page the crawl rendered in a browser is archived twice: the HTTP response (an app shell,
+    # usually without a body) and later its rendered DOM, a `conversion` record that refers to
+    # it. The response's failure waits here until the end; its conversion cancels it.
+    deferred: dict[str, tuple[dict, str]] = {}
 
     def emit(pages: list[dict], source_name: str) -> None:
         nonlocal records
@@ -554,7 +566,8 @@ def run_extract(
         records += 1
 
     try:
-        for page in iter_pages(paths, stats, url=url, stdin=stdin, on_error=on_unreadable):
+        pages_in = iter_pages(paths, stats, url=url, stdin=stdin, on_error=on_unreadable)
+        for page in rendered_in_place(pages_in):
             if progress is not None:
                 progress.update(1)
             if page.problem:
@@ -590,6 +603,12 @@ def run_extract(
                 if earlier:
                     emit(earlier, first_name)
                 continue
+            if page.refers_to:
+                deferred.pop(page.refers_to, None)
+            elif not earlier and not fields.get("body") and page.record_id:
+                # Validation would reject it; a rendered copy may follow.
+                deferred[page.record_id] = (fields, page.source_name)
+                continue
             pages = [*earlier, fields]
             if (
                 next_url
@@ -601,6 +620,8 @@ def run_extract(
             emit(pages, first_name)
         for pages, first_name in waiting.values():  # continuations not in the archive
             emit(pages, first_name)
+        for fields, source_name in deferred.values():  # never rendered
+            emit([fields], source_name)
     except BrokenPipeError:  # `xinwen extract big.warc.gz | head`: stop quietly
         _silence_broken_stdout(out)
         return 1 if failed else 0
@@ -633,6 +654,22 @@ GENERIC_NOTE = (
     "the page names no URL (canonical, og:url): read by the generic parser; "
     "--url URL reads it as that site's page"
 )
+
+
+def rendered_in_place(pages: Iterator[PageInput]) -> Iterator[PageInput]:
+    """A response directly followed by its rendered DOM (a `conversion` record referring to
+    it, as a crawl archives a page its browser fetched) gives the rendered DOM only."""
+    held: PageInput | None = None
+    for page in pages:
+        if held is not None and not (page.refers_to and page.refers_to == held.record_id):
+            yield held
+        held = None
+        if page.record_id and not page.refers_to:
+            held = page
+        else:
+            yield page
+    if held is not None:
+        yield held
 
 
 def _is_collection(path: str) -> bool:

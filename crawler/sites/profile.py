@@ -167,6 +167,8 @@ class Profile(_Table):
     feeds: list[str] = []
     # Whether pages are rendered in a browser before extraction.
     render: Literal["never", "auto", "always"] = "auto"
+    # Hosts beyond allowed_domains a rendered page may load from (a CDN with its scripts).
+    render_allowed_domains: list[str] = []
     channels: dict[str, str] = {}
     start: StartTable = StartTable()
     article: list[ArticleTable] = []
@@ -188,6 +190,7 @@ class Profile(_Table):
             sitemaps=list(self.sitemaps),
             feeds=list(self.feeds),
             render=self.render,
+            render_allowed_domains=list(self.render_allowed_domains),
         )
 
 
@@ -292,6 +295,8 @@ class SiteConfig:
     sitemaps: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     render: Literal["never", "auto", "always"] = "auto"
+    # Hosts beyond allowed_domains a rendered page may load from (a CDN with its scripts).
+    render_allowed_domains: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, name: str, dirs: tuple[Path, ...] | None = None) -> SiteConfig:

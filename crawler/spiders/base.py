@@ -22,6 +22,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 
 from crawler.crawl.extraction import ExtractionPool, default_processes
+from crawler.crawl.render import RenderPolicy
 from crawler.crawl.seen import SeenKeys
 from crawler.extract import ParseError, merge_pages
 from crawler.extract.budget import DEFAULT_BUDGET_SECONDS
@@ -110,6 +111,21 @@ class SiteSpider(scrapy.Spider):
         # The URL keys requested so far: a set without a Python object per URL (crawler/seen.py).
         self._requested = SeenKeys()
         self._extraction: ExtractionPool | None = None
+        self._render: RenderPolicy | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Built once the settings are final (addons applied): says at the start what it does.
+        crawler.signals.connect(lambda: spider.render, signal=signals.spider_opened, weak=False)
+        return spider
+
+    @property
+    def render(self) -> RenderPolicy:
+        """When pages go to the browser (crawler/crawl/render.py)."""
+        if self._render is None:
+            self._render = RenderPolicy.from_crawler(self.crawler, self.site.render)
+        return self._render
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -169,7 +185,18 @@ class SiteSpider(scrapy.Spider):
         if not self.in_window(self.site.url_date(url)):
             self._stat("skipped/out_of_window")
             return None
-        return self._request(url, self.parse_article, priority=ARTICLE_PRIORITY)
+        request = self._request(url, self.parse_article, priority=ARTICLE_PRIORITY)
+        meta = self.render.direct_meta() if request is not None else {}
+        if meta:
+            request = request.replace(errback=self.render_failed)
+            request.meta.update(meta)
+        return request
+
+    def render_failed(self, failure) -> Iterator[Any]:
+        """A page the browser could not render (after one retry): quarantined with the reason."""
+        rejected = self.render.rejection(failure)
+        if rejected is not None:
+            yield rejected
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -178,9 +205,11 @@ class SiteSpider(scrapy.Spider):
         page when the site says so, the channel lists it links)."""
         self._stat("pages/list")
         channels = self.site.follow_channels and response.meta.get("xinwen_start", False)
+        articles = 0
         for url, text in self.links(response):
             request = None
             if self.site.is_article(url):
+                articles += 1
                 request = self.article_request(url)
             elif self.is_pagination(url, text, response.url) or (
                 channels and self.site.is_channel_root(url)
@@ -188,6 +217,9 @@ class SiteSpider(scrapy.Spider):
                 request = self._request(url, self.parse_list)
             if request is not None:
                 yield request
+        why = self.render.list_reason(response, articles)
+        if why is not None:
+            yield self.render.again(response, why, self.parse_list, self.render_failed)
 
     def is_pagination(self, url: str, text: str, list_url: str) -> bool:
         """A next-page link, or another numbered list page in the folder of the list page being
@@ -228,6 +260,10 @@ class SiteSpider(scrapy.Spider):
                 for record in self.article_record(merge_pages(pages)):
                     yield record
             yield RejectedPage(response.url, exc.reason, [exc.detail] if exc.detail else [])
+            return
+        why = None if pages else self.render.article_reason(response, fields)
+        if why is not None:
+            yield self.render.again(response, why, self.parse_article, self.render_failed)
             return
         fields["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         pages = [*pages, fields]
