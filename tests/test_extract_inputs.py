@@ -108,8 +108,11 @@ def test_a_mirror_directory_gives_its_articles_only(tmp_path: Path) -> None:
     assert all(r["extractor"].startswith("hnr_cn/") for r in found)
     assert "精品原创" not in {r["title"] for r in found}  # the list page is no article
     assert any("/article/1/" in url for url in by_url)  # extension-less article files
-    assert "skipped 8 list pages" in stderr and "other files" in stderr
-    assert proc.returncode == 1 and "1517314794451906561" in stderr  # the one empty page
+    # 8 list pages, and the one whose links are built by script
+    assert "skipped 9 list pages" in stderr and "other files" in stderr
+    # the one empty page, and the two app shells (xinwen extract renders nothing)
+    assert proc.returncode == 1 and "1517314794451906561" in stderr
+    assert "1516683132269506564" in stderr and "1522400882979778562" in stderr
 
 
 def test_gzipped_pages_are_read(tmp_path: Path) -> None:

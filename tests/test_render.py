@@ -57,7 +57,19 @@ def crawl(out: Path, *args: str, timeout: float = 300) -> dict:
     env = dict(os.environ, TMPDIR=str(tmp), XINWEN_STATE=str(out.with_name("state.sqlite3")))
     env.pop("SCRAPY_SETTINGS_MODULE", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "crawl", "hnr", "--offline", "-O", str(out), *args],
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "crawl",
+            "hnr",
+            "--offline",
+            "-O",
+            str(out),
+            "-L",
+            "INFO",
+            *args,
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,
