@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -45,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 from scrapy.crawler import Crawler
 
 from crawler.state import StateError, StateStore, body_simhash, crawl_state, stop_crawl
+from crawler.state.locks import HeldElsewhere, pid_lock
 
 logger = logging.getLogger(__name__)
 
@@ -294,18 +294,13 @@ def lock_output(path: Path, partitioned: bool) -> None:
     lock_path = path / ".xinwen.lock" if partitioned else path.with_name(path.name + ".lock")
     if str(lock_path) in _HELD_LOCKS:
         return
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
-        os.close(fd)
+        fd = pid_lock(lock_path)
+    except HeldElsewhere as held:
         raise OutputError(
-            f"{path} is being written by another crawl (pid {holder}); wait for it to end,"
+            f"{path} is being written by another crawl (pid {held.holder}); wait for it to end,"
             " or write to another file"
         ) from None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode("ascii"))
     _HELD_LOCKS[str(lock_path)] = fd
 
 

@@ -13,7 +13,6 @@ durable feed storage (`pipelines.export`) marks an article seen once its line is
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.state.locks import HeldElsewhere, pid_lock
 from crawler.state.simhash import (
     BANDS,
     MAX_DISTANCE,
@@ -291,19 +291,12 @@ class StateStore:
     def _lock(self) -> None:
         """One crawl per state file: an exclusive lock on `<state>.lock`, released by the OS when
         the process ends (even by kill -9)."""
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
-            os.close(fd)
+            self._lock_fd = pid_lock(self.path.with_name(self.path.name + ".lock"))
+        except HeldElsewhere as held:
             raise StateLocked(
-                f"the state {self.path} is in use by another crawl (pid {holder})"
+                f"the state {self.path} is in use by another crawl (pid {held.holder})"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode("ascii"))
-        self._lock_fd = fd
 
     def close(self) -> None:
         db = getattr(self, "db", None)
