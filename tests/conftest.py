@@ -7,8 +7,10 @@ are skipped when it is absent.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -132,3 +134,10 @@ def run_xinwen(
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def scrapy_stats(stderr: str) -> dict:
+    """The stats Scrapy dumps at INFO level when a crawl closes (`-L INFO`), as a dict."""
+    match = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n", stderr, re.DOTALL)
+    text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match.group(1)) if match else "{}"
+    return ast.literal_eval(text)

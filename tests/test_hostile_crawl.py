@@ -4,17 +4,15 @@ the crawl cannot be turned against its own network (private-address guard, allow
 
 from __future__ import annotations
 
-import ast
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, read_jsonl, run_xinwen
+from tests.conftest import REPO, read_jsonl, run_xinwen, scrapy_stats
 from tests.hostile import (
     CRAWL_CASES,
     CRAWLED_CORPUS,
@@ -54,13 +52,11 @@ def crawl_hostile(out: Path, *args: str, timeout: float = 240) -> dict:
         check=False,
     )
     stderr = proc.stderr.decode("utf-8", "replace")
-    match = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n", stderr, re.DOTALL)
-    stats_text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match.group(1)) if match else "{}"
     rejected = out.with_name(out.name + ".rejected.jsonl")
     return {
         "returncode": proc.returncode,
         "stderr": stderr,
-        "stats": ast.literal_eval(stats_text),
+        "stats": scrapy_stats(stderr),
         "records": read_jsonl(out) if out.exists() else [],
         "rejected": read_jsonl(rejected) if rejected.exists() else [],
     }

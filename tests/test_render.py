@@ -6,10 +6,8 @@ TMPDIR, so its processes are told apart from any other browser on the machine.""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -31,7 +29,7 @@ from crawler.crawl.render import (
 )
 from crawler.datasets.archives import PageInput, rendered_in_place
 from crawler.sites.profile import SiteConfig
-from tests.conftest import BUNDLED_MANIFEST, REPO, read_jsonl
+from tests.conftest import BUNDLED_MANIFEST, REPO, read_jsonl, scrapy_stats
 
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -81,18 +79,12 @@ def crawl(out: Path, *args: str, timeout: float = 300) -> dict:
         "tmp": tmp,
         "returncode": proc.returncode,
         "stderr": stderr,
-        "stats": stats_of(stderr),
+        "stats": scrapy_stats(stderr),
         "records": read_jsonl(out) if out.exists() else [],
         "rejected": read_jsonl(out.with_name(out.name + ".rejected.jsonl"))
         if out.with_name(out.name + ".rejected.jsonl").exists()
         else [],
     }
-
-
-def stats_of(stderr: str) -> dict:
-    match = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n", stderr, re.DOTALL)
-    text = re.sub(r"datetime\.datetime\([^)]*\)", "None", match.group(1)) if match else "{}"
-    return ast.literal_eval(text)
 
 
 def browsers_using(tmp: Path) -> list[int]:

@@ -139,14 +139,13 @@ class _GuardedDb:
         self.db.close()
 
 
-def default_state_path(offline: bool = False) -> Path:
-    """`$XINWEN_STATE`, else `$XDG_STATE_HOME/xinwen/state.sqlite3` (~/.local/state/…). Offline
-    crawls of the bundled mirror keep their own `offline.sqlite3`, so that trying the mirror
-    never marks the live site's articles as seen."""
+def default_state_path() -> Path:
+    """`$XINWEN_STATE`, else `$XDG_STATE_HOME/xinwen/state.sqlite3` (~/.local/state/…).
+    (Offline crawls keep no state unless one is given: `xinwen crawl --offline`.)"""
     if os.environ.get("XINWEN_STATE"):
         return Path(os.environ["XINWEN_STATE"])
     base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "xinwen" / ("offline.sqlite3" if offline else "state.sqlite3")
+    return base / "xinwen" / "state.sqlite3"
 
 
 def _signed(value: int) -> int:
