@@ -58,7 +58,13 @@ LOG_FORMATTER = "crawler.crawl.extensions.ShortLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORT_FIELDS = list(Article.model_fields)
 # CSV cells of lists and objects are their JSON text, not a Python repr (pipelines/exporters.py).
-FEED_EXPORTERS = {"csv": "pipelines.exporters.JsonCellCsvItemExporter"}
+# JSON lines: Scrapy's bytes, serialised once (the storage gets the record with its line).
+FEED_EXPORTERS = {
+    "csv": "pipelines.exporters.JsonCellCsvItemExporter",
+    "jsonlines": "pipelines.exporters.RecordJsonLinesItemExporter",
+    "jsonl": "pipelines.exporters.RecordJsonLinesItemExporter",
+    "jl": "pipelines.exporters.RecordJsonLinesItemExporter",
+}
 
 # --- xinwen settings ------------------------------------------------------------------------
 # Serve the crawl from the offline mirror in fixtures/<site>/ (`xinwen crawl --offline`).

@@ -152,6 +152,11 @@ def _valid_record(line: bytes) -> dict[str, Any] | None:
         record = json.loads(line)
     except ValueError:
         return None
+    return _record_or_none(record)
+
+
+def _record_or_none(record: Any) -> dict[str, Any] | None:
+    """The record when it is one the state can mark (a URL and a fingerprint), else None."""
     if not isinstance(record, dict) or not isinstance(record.get("canonical_url"), str):
         return None
     if not isinstance(record.get("fingerprint"), str):
@@ -412,6 +417,14 @@ class DurableLineWriter:
             self.storage.write_line(line + b"\n")
         return len(data)
 
+    def write_record(self, line: bytes, record: dict[str, Any]) -> None:
+        """One whole line with the record it serialises (pipelines/exporters.py): not parsed
+        back."""
+        if self._buffer:  # never interleave with a line written in pieces
+            self.write(line)
+            return
+        self.storage.write_line(line, record)
+
     def flush(self) -> None:
         pass
 
@@ -529,16 +542,20 @@ class DurableFeedStorage:
                 state.set_committed_offset(str(path), size)
             self._recorded.add(str(path))
 
-    def write_line(self, line: bytes) -> None:
+    def write_line(self, line: bytes, record: dict[str, Any] | None = None) -> None:
+        """Append one line; `record` is what it serialises, when the exporter says (else the
+        line is parsed for it)."""
         if self.failed is not None:
             return  # the output failed: the crawl is stopping, nothing more is marked
         try:
-            self._write_line(line)
+            self._write_line(line, record)
         except OSError as exc:
             self._fail(exc, self.path)
 
-    def _write_line(self, line: bytes) -> None:
-        record = _valid_record(line) if (self.partitioned or self.state is not None) else None
+    def _write_line(self, line: bytes, given: dict[str, Any] | None) -> None:
+        record = None
+        if self.partitioned or self.state is not None:
+            record = _valid_record(line) if given is None else _record_or_none(given)
         if self.partitioned:
             if record is None:
                 raise ValueError("a partitioned feed needs JSON records with canonical_url")

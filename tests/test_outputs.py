@@ -3,12 +3,16 @@ kill (torn tail cut, written-but-unmarked records marked), manifests."""
 
 from __future__ import annotations
 
+import copy
+import io
 import json
 from pathlib import Path
 
 import pytest
+from scrapy.exporters import JsonLinesItemExporter
 
 from crawler.state import StateStore
+from pipelines import export
 from pipelines.export import (
     DurableFeedStorage,
     OutputError,
@@ -19,6 +23,7 @@ from pipelines.export import (
     safe_day,
     safe_site,
 )
+from pipelines.exporters import RecordJsonLinesItemExporter
 from tests.conftest import read_jsonl, run_xinwen
 
 
@@ -120,6 +125,51 @@ def test_storage_group_commits_lines_with_their_offsets(tmp_path: Path) -> None:
     assert state.committed_offset(str(out)) == len(one + two) == out.stat().st_size
     storage.store(writer)
     assert state.written == {str(out): 2}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"fields_to_export": ["url", "title", "missing"]},
+     {"fields_to_export": ["url", "missing"], "export_empty_fields": True},
+     {"fields_to_export": {"url": "link", "title": "headline"}},
+     {"fields_to_export": {"url": "link", "missing": "m"}, "export_empty_fields": True},
+     {"encoding": "utf-8"}, {"encoding": "gb18030"}],
+)  # fmt: skip
+def test_record_exporter_writes_scrapys_bytes_and_hands_over_the_record(options: dict) -> None:
+    item = {
+        "url": "http://news.hnr.cn/1",
+        "title": "映象网 “标题”",
+        "reporters": [{"name": "张三"}],
+    }
+
+    records: list[dict] = []
+
+    class RecordSink(io.BytesIO):
+        def write_record(self, line: bytes, record: dict) -> None:
+            self.write(line)
+            records.append(record)
+
+    expected, sink = io.BytesIO(), RecordSink()
+    JsonLinesItemExporter(expected, **copy.deepcopy(options)).export_item(item)
+    RecordJsonLinesItemExporter(sink, **copy.deepcopy(options)).export_item(item)
+    assert sink.getvalue() == expected.getvalue()
+    assert records == [json.loads(expected.getvalue().decode(options.get("encoding") or "utf-8"))]
+
+
+def test_storage_given_the_record_does_not_parse_its_line(tmp_path: Path, monkeypatch) -> None:
+    state = StateStore(tmp_path / "s.sqlite3")
+    out = tmp_path / "o.jsonl"
+    storage = DurableFeedStorage(str(out), feed_options={"format": "jsonlines"})
+    storage._state = state
+    writer = storage.open(None)
+    monkeypatch.setattr(export, "_valid_record", lambda line: pytest.fail("parsed again"))
+    line = _line("http://news.hnr.cn/1")
+    RecordJsonLinesItemExporter(writer, encoding="utf-8").export_item(json.loads(line))
+    storage.commit()
+    assert out.read_bytes() == line
+    assert state.has_url("http://news.hnr.cn/1")
+    assert state.committed_offset(str(out)) == out.stat().st_size
+    storage.store(writer)
 
 
 def test_storage_commits_when_a_group_is_full(tmp_path: Path) -> None:

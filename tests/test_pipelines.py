@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from crawler.crawl.extensions import CrawlSummary, ShortLogFormatter, crawl_failed, format_summary
@@ -270,3 +271,14 @@ def test_log_formatter_names_items_by_url(tmp_path: Path) -> None:
     assert result["level"] == logging.INFO  # counted in the summary, kept in the quarantine
     scraped = formatter.scraped(record(), None, crawler.spider)
     assert scraped["args"]["item"] == GOOD["url"]
+
+
+def test_log_formatter_builds_no_per_page_debug_line_that_the_level_hides(tmp_path: Path) -> None:
+    crawler = make_crawler(tmp_path, LOG_LEVEL="WARNING")
+    formatter = ShortLogFormatter.from_crawler(crawler)
+    response = HtmlResponse(GOOD["url"], body=b"<html></html>", request=Request(GOOD["url"]))
+    assert formatter.crawled(response.request, response, crawler.spider) is None
+    assert formatter.scraped(record(), response, crawler.spider) is None
+    assert formatter.dropped(record(), DropItem("dup"), response, crawler.spider) is not None
+    debug = ShortLogFormatter.from_crawler(make_crawler(tmp_path, LOG_LEVEL="DEBUG"))
+    assert debug.crawled(response.request, response, crawler.spider)["level"] == logging.DEBUG

@@ -493,10 +493,29 @@ def _item_label(item: Any) -> str:
 
 
 class ShortLogFormatter(LogFormatter):
-    """Like Scrapy's, but scraped and dropped items are logged by URL, not in full."""
+    """Like Scrapy's, but scraped and dropped items are logged by URL, not in full, and the
+    per-page DEBUG lines are not built at all when LOG_LEVEL hides them (Scrapy builds each
+    record before its handler drops it: two per page)."""
+
+    def __init__(self, log_level: int = logging.DEBUG) -> None:
+        super().__init__()
+        self.log_level = log_level
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ShortLogFormatter:
+        level = crawler.settings.get("LOG_LEVEL", "DEBUG")
+        if isinstance(level, str):
+            level = logging.getLevelName(level.upper())
+        return cls(level if isinstance(level, int) else logging.DEBUG)
+
+    def crawled(self, request, response, spider):
+        result = super().crawled(request, response, spider)
+        return result if result["level"] >= self.log_level else None
 
     def scraped(self, item, response, spider):
         result = super().scraped(item, response, spider)
+        if result["level"] < self.log_level:
+            return None
         result["args"]["item"] = _item_label(item)
         return result
 
