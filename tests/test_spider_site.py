@@ -98,6 +98,9 @@ def test_start_urls_from_channel_names_and_urls() -> None:
 def test_on_site() -> None:
     assert SITE.on_site("http://hnr.cn/") and SITE.on_site("http://city.news.HNR.cn/a")
     assert not SITE.on_site("http://nothnr.cn/") and not SITE.on_site("http://hnr.cn.evil.com/")
+    for _ in range(2):  # asked again, the verdict kept per netloc is the same
+        assert not SITE.on_site("http://hnr.cn@evil.com/") and SITE.on_site("http://x@hnr.cn:81/")
+        assert not SITE.on_site("http://[::1/") and SITE.on_site("http://city.news.HNR.cn/b")
 
 
 @pytest.mark.parametrize(

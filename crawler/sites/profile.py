@@ -281,6 +281,9 @@ def load_profiles(dirs: tuple[Path, ...] | None = None) -> Profiles:
     return Profiles(found, errors)
 
 
+NETLOC_CACHE_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     name: str
@@ -297,6 +300,10 @@ class SiteConfig:
     render: Literal["never", "auto", "always"] = "auto"
     # Hosts beyond allowed_domains a rendered page may load from (a CDN with its scripts).
     render_allowed_domains: list[str] = field(default_factory=list)
+    # on_site's verdict per netloc: a crawl asks about every link of every page, of few hosts.
+    _netloc_on_site: dict[str, bool] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @classmethod
     def load(cls, name: str, dirs: tuple[Path, ...] | None = None) -> SiteConfig:
@@ -323,10 +330,16 @@ class SiteConfig:
 
     def on_site(self, url: str) -> bool:
         try:
-            host = (urlsplit(url).hostname or "").lower()
+            parts = urlsplit(url)
+            verdict = self._netloc_on_site.get(parts.netloc)
+            if verdict is None:
+                host = (parts.hostname or "").lower()
+                verdict = any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+                if len(self._netloc_on_site) < NETLOC_CACHE_SIZE:
+                    self._netloc_on_site[parts.netloc] = verdict
         except ValueError:
             return False
-        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return verdict
 
     def article_match(self, url: str) -> re.Match[str] | None:
         for pattern in self.article_patterns:
