@@ -40,6 +40,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.OfflineMirrorMiddleware": 740,  # before HttpProxyMiddleware (750)
     "crawler.crawl.safety.PrivateAddressGuard": 745,  # sees the proxy the offline mode chose
+    # Scrapy's, at its place, looking at bytes first (crawler/crawl/middlewares.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.crawl.middlewares.LazyMetaRefreshMiddleware": 580,
 }
 
 ITEM_PIPELINES = {

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
 
 from crawler.crawl.mirror import MirrorServer
 from crawler.crawl.safety import allow_endpoint
@@ -60,3 +62,23 @@ class OfflineMirrorMiddleware:
             raise IgnoreRequest(f"offline mode mirrors http:// URLs only: {request.url}")
         request.meta["proxy"] = self.proxy_url
         return None
+
+
+# Scrapy looks for a meta refresh in the first 4,096 characters; in an ASCII-compatible
+# encoding (UTF-8, GBK, GB18030, Big5 …) they lie within the first 4 × 4,096 bytes.
+META_REFRESH_HEAD_BYTES = 4 * 4096
+
+
+class LazyMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, without decoding every page to look for one.
+
+    Scrapy's middleware decodes each HTML response whole (`response.text`) to read its first
+    4,096 characters, in the crawl process, and the decoded copy stays with the response while
+    it waits for extraction. A page whose first bytes do not contain `refresh` (as ASCII, or
+    in an encoding with NUL bytes such as UTF-16) has no meta refresh to follow."""
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        head = response.body[:META_REFRESH_HEAD_BYTES]
+        if b"\x00" not in head and b"refresh" not in head.lower():
+            return response
+        return super().process_response(request, response)
