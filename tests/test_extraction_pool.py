@@ -42,6 +42,27 @@ def test_worker_processes_give_the_inline_fields() -> None:
         assert (fields, next_url) == extract_page(body, url)
 
 
+def test_pages_waiting_for_a_worker_are_not_copied_into_pickles() -> None:
+    """Only the pages handed to a worker are pickled: a backlog is held once, as its bodies."""
+    pool = ExtractionPool(processes=1, budget=10)
+    pages = _articles() * 3
+    seen_waiting: list[int] = []
+
+    async def run() -> list:
+        tasks = [asyncio.ensure_future(pool.extract(body, url, None)) for body, url in pages]
+        while not all(task.done() for task in tasks):
+            seen_waiting.append(sum(isinstance(job, bytes) for _f, job in pool._waiting))
+            await asyncio.sleep(0.01)
+        return [task.result() for task in tasks]
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        pool.close()
+    assert results == [extract_with_budget(body, url, None, 10) for body, url in pages]
+    assert max(seen_waiting) <= 1  # at most the one a full pipe sent back to the front
+
+
 def test_worker_links_are_the_links_the_spider_reads() -> None:
     """The article's links come from the worker's parse; they match Scrapy's own parse."""
     for body, url in _articles():

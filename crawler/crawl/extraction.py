@@ -118,6 +118,9 @@ class _Worker:
             return True
         return len(self.holding) < 2 and len(payload) + 16 <= self.capacity
 
+    def has_room(self) -> bool:
+        return len(self.holding) < 2
+
     def close(self) -> None:
         self.requests.close()
         self.replies.close()
@@ -140,7 +143,8 @@ class ExtractionPool:
         self.budget = budget
         self._workers: list[_Worker] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiting: deque[tuple[asyncio.Future, bytes]] = deque()
+        # Pages waiting for a worker: (future, (function, arguments)), or its pickle once made.
+        self._waiting: deque[tuple[asyncio.Future, Any]] = deque()
         self._worked = False  # a worker has returned a page at least once
         self._starting: asyncio.Task | None = None  # the workers being started
 
@@ -187,12 +191,24 @@ class ExtractionPool:
                 self._loop.remove_reader(worker.replies.fileno())
 
     def _dispatch(self) -> None:
-        """Hand waiting pages to workers that take them."""
+        """Hand waiting pages to workers that take them. A page is pickled only then: a page
+        waiting for a worker is held once, as its response, not twice."""
         for worker in list(self._workers):
-            while self._waiting and worker.takes(self._waiting[0][1]):
-                future, payload = self._waiting.popleft()
+            while self._waiting and worker.has_room():
+                future, job = self._waiting[0]
                 if future.done():  # cancelled while it waited
+                    self._waiting.popleft()
                     continue
+                try:
+                    payload = job if isinstance(job, bytes) else pickle.dumps(job, protocol=5)
+                except Exception as exc:  # reported with its page, never in the loop callback
+                    self._waiting.popleft()
+                    future.set_exception(exc)
+                    continue
+                if not worker.takes(payload):
+                    self._waiting[0] = (future, payload)
+                    break
+                self._waiting.popleft()
                 worker.holding.append((future, payload))
                 try:
                     worker.requests.send_bytes(payload)
@@ -246,7 +262,7 @@ class ExtractionPool:
                 raise WorkerDied()
             future = loop.create_future()
             arguments = (body, url, http_charset, self.budget)
-            self._waiting.append((future, pickle.dumps((function, arguments), protocol=5)))
+            self._waiting.append((future, (function, arguments)))
             self._dispatch()
             result = await future
         except (WorkerDied, RuntimeError, OSError) as exc:
