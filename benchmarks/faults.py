@@ -33,8 +33,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = REPO / "fixtures" / "hnr"
@@ -51,12 +54,29 @@ def expected_articles(mirror: Path = MIRROR) -> set[str]:
     return urls
 
 
-def crawl_command(state: Path, output: Path, *extra: str, delay: float = 0.3) -> list[str]:
+def _crawl(state: list[str], output: Path, extra: tuple[str, ...], delay: float) -> list[str]:
     return [
-        sys.executable, "-m", "crawler.cli", "crawl", "hnr", "--offline",
-        "--state", str(state), "-o", str(output),
+        sys.executable, "-m", "crawler.cli", "crawl", "hnr", "--offline", *state, "-o", str(output),
         "-s", f"DOWNLOAD_DELAY={delay}", "-s", "AUTOTHROTTLE_ENABLED=False", *extra,
     ]  # fmt: skip
+
+
+def crawl_command(state: Path, output: Path, *extra: str, delay: float = 0.3) -> list[str]:
+    return _crawl(["--state", str(state)], output, extra, delay)
+
+
+# A lone worker stops 2 s after the shared queue emptied (not 30); a 12 s heartbeat keeps a
+# worker slowed by a loaded machine from being reaped while alive.
+REDIS_QUICK_IDLE = [
+    "-s", "XINWEN_REDIS_IDLE_SECONDS=2",
+    "-s", "XINWEN_REDIS_HEARTBEAT_SECONDS=12",
+    "-s", "XINWEN_REDIS_PREFETCH=2",
+]  # fmt: skip
+
+
+def redis_crawl_command(redis_url: str, output: Path, *extra: str, delay: float = 0.3) -> list[str]:
+    """A one-worker distributed crawl: its state in Redis (`--redis`), not in SQLite."""
+    return _crawl(["--redis", redis_url], output, (*REDIS_QUICK_IDLE, *extra), delay)
 
 
 def crawl_env() -> dict[str, str]:
@@ -98,13 +118,18 @@ def interrupt(proc: subprocess.Popen, sig: int, timeout: float = 60) -> int:
         return proc.wait(timeout=10)
 
 
+def start(command: list[str], stderr: Any = subprocess.DEVNULL) -> subprocess.Popen:
+    """The crawl in its own process group (SIGKILL reaches its mirror server too)."""
+    return subprocess.Popen(
+        command, env=crawl_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr,
+        start_new_session=True,
+    )  # fmt: skip
+
+
 def run_interrupted(command: list[str], output: Path, lines: int, sig: int) -> bool:
     """Start the crawl, interrupt it once `lines` records are on disk. False when it ended
     before (the kill point is past the end of the crawl)."""
-    proc = subprocess.Popen(
-        command, env=crawl_env(), cwd=REPO, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    proc = start(command)
     try:
         reached = wait_until(lambda: complete_lines(output) >= lines, proc)
         if proc.poll() is not None:
@@ -115,6 +140,37 @@ def run_interrupted(command: list[str], output: Path, lines: int, sig: int) -> b
         if proc.poll() is None:
             os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+@dataclass
+class Faulted:
+    """How a crawl broken by a fault ended."""
+
+    returncode: int
+    stderr: str
+
+    def last_line(self) -> str:
+        return self.stderr.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+def run_faulted(
+    command: list[str], output: Path, lines: int, fault: Callable[[], None], log: Path
+) -> Faulted | None:
+    """Start the crawl, break something under it (`fault()`) once `lines` records are on disk
+    and let it end by itself. None when it ended before the fault."""
+    with log.open("wb") as stderr:
+        proc = start(command, stderr)
+        try:
+            wait_until(lambda: complete_lines(output) >= lines, proc)
+            if proc.poll() is not None:
+                return None
+            fault()
+            proc.wait(timeout=180)  # a crawl hanging on the fault fails here
+        finally:
+            if proc.poll() is None:
+                os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+                proc.wait(timeout=10)
+    return Faulted(proc.returncode, log.read_text("utf-8", "replace"))
 
 
 def run_to_end(command: list[str], timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
@@ -164,8 +220,25 @@ def quarantined(paths: list[Path]) -> set[str]:
     return urls
 
 
-def state_marks(state: Path) -> tuple[set[str], set[str]]:
-    """(articles marked written, pages marked rejected) in a SQLite state."""
+def redis_marks(redis_url: str, prefix: str = "xinwen:state") -> tuple[set[str], set[str]]:
+    """(articles marked written, pages marked rejected) in a Redis state."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        articles = client.hgetall(f"{prefix}:articles")
+        pages = client.hgetall(f"{prefix}:pages")
+    finally:
+        client.close()
+    written = {url for url, raw in articles.items() if json.loads(raw)["status"] == "written"}
+    rejected = {url for url, raw in pages.items() if json.loads(raw)["status"] == "rejected"}
+    return written, rejected
+
+
+def state_marks(state: Path | str) -> tuple[set[str], set[str]]:
+    """(articles marked written, pages marked rejected) in a SQLite state or a Redis URL."""
+    if str(state).startswith("redis://"):
+        return redis_marks(str(state))
     db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
     try:
         articles = {row[0] for row in db.execute("SELECT canonical_url FROM articles")}
@@ -175,7 +248,7 @@ def state_marks(state: Path) -> tuple[set[str], set[str]]:
     return articles, rejected
 
 
-def assess(state: Path, outputs: list[Path], expected: set[str]) -> Damage:
+def assess(state: Path | str, outputs: list[Path], expected: set[str]) -> Damage:
     copies, torn = read_outputs(outputs)
     articles, rejected = state_marks(state)
     in_quarantine = quarantined([p.with_name(p.name + ".rejected.jsonl") for p in outputs])
@@ -247,6 +320,53 @@ def scenario_disk_full(work: Path, point: int, delay: float) -> Damage | None:
         unmount(small)
 
 
+def redis_client(redis_url: str) -> Any:
+    import redis
+
+    return redis.Redis.from_url(redis_url, decode_responses=True)
+
+
+def redis_out_of_memory(redis_url: str) -> None:
+    """Every write refused from now on (`OOM command not allowed`), as on a Redis at its
+    `maxmemory` with the `noeviction` policy."""
+    with redis_client(redis_url) as client:
+        client.config_set("maxmemory-policy", "noeviction")
+        client.config_set("maxmemory", 1)
+
+
+def redis_memory_back(redis_url: str) -> None:
+    with redis_client(redis_url) as client:
+        client.config_set("maxmemory", 0)
+
+
+def scenario_redis(work: Path, fault: str, point: int, delay: float) -> Damage | None:
+    """A one-worker distributed crawl whose Redis fails under it once `point` records are on
+    disk: `redis-down` (the server killed; it is persistent, an append-only file fsynced at
+    every write, and is started again) or `redis-oom` (out of memory; memory is given back).
+    The crawl must fail at once; the same crawl is then run again until one run finishes."""
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(persistent=True).start()
+    try:
+        out = work / "out.jsonl"
+        command = redis_crawl_command(server.url, out, delay=delay)
+        if fault == "redis-down":
+            break_it, repair = server.kill, server.start
+        else:
+            break_it = partial(redis_out_of_memory, server.url)
+            repair = partial(redis_memory_back, server.url)
+        failed = run_faulted(command, out, point, break_it, work / "faulted.log")
+        if failed is None:
+            return None
+        if failed.returncode != 1:
+            raise AssertionError(f"{fault}: the crawl did not fail: {failed.last_line()}")
+        repair()
+        resume_until_done(command)
+        return assess(server.url, [out], expected_articles())
+    finally:
+        server.stop()
+
+
 def run_scenario(name: str, point: int, delay: float) -> Damage | None:
     with tempfile.TemporaryDirectory(prefix=f"xinwen-faults-{name}-") as tmp:
         work = Path(tmp)
@@ -256,6 +376,8 @@ def run_scenario(name: str, point: int, delay: float) -> Damage | None:
             return scenario_new_file(work, point, delay)
         if name == "disk-full":
             return scenario_disk_full(work, point, delay)
+        if name in ("redis-down", "redis-oom"):
+            return scenario_redis(work, name, point, delay)
     raise ValueError(f"unknown scenario {name}")
 
 
@@ -267,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scenarios", default="sigkill,sigterm,sigint,new-file,disk-full", help="comma-separated"
     )
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO))  # tests.redis_server starts the Redis of the redis-* scenarios
     points = [int(p) for p in args.points.split(",")]
     header = (
         f"{'scenario':<10} {'runs':>4} {'lost':>5} {'duplicated':>10} {'torn':>5} {'marked':>7}"
