@@ -14,16 +14,10 @@ from typing import Any
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.state.errors import StateDamaged, StateError, StateLocked
 from crawler.state.redis_store import RedisStateStore
 from crawler.state.simhash import body_simhash
-from crawler.state.sqlite_store import (
-    MEMORY,
-    StateDamaged,
-    StateError,
-    StateLocked,
-    StateStore,
-    default_state_path,
-)
+from crawler.state.sqlite_store import MEMORY, StateStore, default_state_path
 
 __all__ = [
     "FATAL_STAT",

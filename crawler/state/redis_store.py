@@ -39,9 +39,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from redis.client import Pipeline
+from redis.commands.core import Script
+from redis.exceptions import RedisError
 from scrapy.exceptions import NotConfigured
 from scrapy_redis import connection as redis_connection
 
+from crawler.state.errors import GuardedStore, StateError, StateGuard
 from crawler.state.simhash import (
     BANDS,
     MAX_DISTANCE,
@@ -110,6 +114,52 @@ def redis_server(settings: Any, decode: bool = True) -> Any:
     return redis_connection.get_redis(url=url, **params)
 
 
+class RedisGuard(StateGuard):
+    """Every `RedisError` of a distributed crawl's Redis (refused or reset connections, a
+    timeout, `OOM command not allowed`, a `ResponseError`) becomes the run's one problem."""
+
+    errors = (RedisError,)
+
+    def __init__(self, where: str) -> None:
+        super().__init__()
+        self.where = where
+
+    def describe(self, exc: BaseException) -> StateError:
+        return StateError(
+            f"the Redis state {self.where} cannot be used ({type(exc).__name__}: {exc}):"
+            " check the Redis server"
+            " (running, reachable, under its maxmemory), then run again: what Redis kept stays"
+            " consistent, and lines written but not marked are marked by the next run"
+        )
+
+    def wrap(self, client: Any) -> GuardedRedis:
+        return client if isinstance(client, GuardedRedis) else GuardedRedis(client, self)
+
+
+class GuardedRedis:
+    """A Redis client, or a pipeline or script of it, whose every call goes through a
+    `RedisGuard` (the pipelines and scripts it returns are guarded too)."""
+
+    def __init__(self, target: Any, guard: RedisGuard) -> None:
+        self.target = target
+        self.guard = guard
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.target, name)
+        if not callable(value):
+            return value
+        return lambda *args, **kwargs: self._call(value, *args, **kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # a registered script
+        return self._call(self.target, *args, **kwargs)
+
+    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        result = self.guard.call(function, *args, **kwargs)
+        if isinstance(result, Pipeline | Script):
+            return GuardedRedis(result, self.guard)
+        return result
+
+
 class _Claims(Mapping):
     """`store.pending` as the duplicates pipeline sees it: every canonical URL claimed by any
     worker and not written yet (`in`), with this worker's own claims' details (`[]`)."""
@@ -144,7 +194,7 @@ class _Claims(Mapping):
         self.store.mine.pop(canonical_url, None)
 
 
-class RedisStateStore:
+class RedisStateStore(GuardedStore):
     """The crawl state of `crawler.state.sqlite_store.StateStore`, kept in Redis and shared by workers."""
 
     # Each line is marked written before its request is acknowledged to the shared queue.
@@ -160,11 +210,12 @@ class RedisStateStore:
     ) -> None:
         if not 0 <= near_distance <= MAX_DISTANCE:
             raise ValueError(f"near-duplicate distance must be 0..{MAX_DISTANCE}")
-        self.server = server
+        self.path = f"{url} ({prefix})"  # shown in logs and manifests
+        self.guard = RedisGuard(self.path)
+        self.server = self.guard.wrap(server)
         self.worker = worker
         self.prefix = prefix
         self.near_distance = near_distance
-        self.path = f"{url} ({prefix})"  # shown in logs and manifests
         self.memory = False
         self.host = hostname()
         # This worker's claims not yet written: canonical_url -> (fingerprint, simhash,
@@ -175,7 +226,7 @@ class RedisStateStore:
         self.run_started: datetime | None = None
         self.written: dict[str, int] = {}
         self.recovered = {"lines": 0, "truncated_bytes": 0}
-        self._claim = server.register_script(_CLAIM)
+        self._claim = self.server.register_script(_CLAIM)
         self.lost_claims = 0
         self._bands: tuple[tuple[int, int], ...] | None = None
         # The key holding the id of the distributed crawl now running (set by its seeder).
@@ -205,7 +256,8 @@ class RedisStateStore:
         return ":".join([self.prefix, *map(str, parts)])
 
     def close(self) -> None:
-        close = getattr(self.server, "close", None)
+        # Past the guard: closing the connections of a failed Redis is not another failure.
+        close = getattr(self.server.target, "close", None)
         if close is not None:
             close()
 

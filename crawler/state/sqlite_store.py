@@ -17,12 +17,13 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.state.errors import GuardedStore, StateDamaged, StateError, StateGuard, StateLocked
 from crawler.state.locks import HeldElsewhere, pid_lock
 from crawler.state.simhash import (
     BANDS,
@@ -36,18 +37,6 @@ from crawler.state.simhash import (
 MEMORY = ":memory:"
 
 logger = logging.getLogger(__name__)
-
-
-class StateError(RuntimeError):
-    """The crawl state cannot be used: the run must stop (never a page's error)."""
-
-
-class StateLocked(StateError):
-    """Another process holds the state file (a crawl is still running on it)."""
-
-
-class StateDamaged(StateError):
-    """The state file is damaged or unreadable (`sqlite3.DatabaseError`)."""
 
 
 def damaged_message(path: Path, error: BaseException) -> str:
@@ -85,46 +74,38 @@ class _GuardedCursor:
         try:
             return self.cursor.fetchone()
         except sqlite3.Error as exc:
-            raise self.db._fail(exc) from None
+            raise self.db.fail(exc) from None
 
     def fetchall(self) -> list[Any]:
         try:
             return self.cursor.fetchall()
         except sqlite3.Error as exc:
-            raise self.db._fail(exc) from None
+            raise self.db.fail(exc) from None
 
 
-class _GuardedDb:
-    """The SQLite connection, whose every error becomes `StateDamaged` naming the file, and
-    calls `on_error` once (the crawl stops instead of counting a page as failed)."""
+class _GuardedDb(StateGuard):
+    """The SQLite connection, whose every error becomes `StateDamaged` (or `StateError` when
+    the file cannot be written) naming the file, and calls `on_error` once (the crawl stops
+    instead of counting a page as failed)."""
+
+    errors = (sqlite3.Error,)
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        super().__init__()
         self.db = db
         self.path = path
-        self.on_error: Callable[[StateError], None] | None = None
-        self.error: StateError | None = None
 
-    def _fail(self, exc: sqlite3.Error) -> StateError:
-        if self.error is None:
-            text = str(exc).lower()
-            if "full" in text or "i/o" in text or "readonly" in text or "locked" in text:
-                self.error = StateError(
-                    f"the state {self.path} cannot be written ({exc}): free space or fix its"
-                    " permissions, then run again (what was written stays consistent)"
-                )
-            else:
-                self.error = StateDamaged(damaged_message(self.path, exc))
-            if self.on_error is not None:
-                self.on_error(self.error)
-        return self.error
+    def describe(self, exc: BaseException) -> StateError:
+        text = str(exc).lower()
+        if "full" in text or "i/o" in text or "readonly" in text or "locked" in text:
+            return StateError(
+                f"the state {self.path} cannot be written ({exc}): free space or fix its"
+                " permissions, then run again (what was written stays consistent)"
+            )
+        return StateDamaged(damaged_message(self.path, exc))
 
     def _call(self, name: str, *args: Any) -> Any:
-        if self.error is not None:
-            raise self.error
-        try:
-            return getattr(self.db, name)(*args)
-        except sqlite3.Error as exc:
-            raise self._fail(exc) from None
+        return self.call(getattr(self.db, name), *args)
 
     def execute(self, *args: Any) -> _GuardedCursor:
         return _GuardedCursor(self._call("execute", *args), self)
@@ -225,7 +206,7 @@ CREATE TABLE IF NOT EXISTS outputs (
 """
 
 
-class StateStore:
+class StateStore(GuardedStore):
     """One SQLite file; safe to open from one process at a time per crawl (WAL mode lets
     readers such as `xinwen report` look at it meanwhile)."""
 
@@ -280,12 +261,8 @@ class StateStore:
             )
 
     @property
-    def on_error(self) -> Callable[[StateError], None] | None:
-        return self.db.on_error
-
-    @on_error.setter
-    def on_error(self, callback: Callable[[StateError], None] | None) -> None:
-        self.db.on_error = callback
+    def guard(self) -> StateGuard:
+        return self.db
 
     def _lock(self) -> None:
         """One crawl per state file: an exclusive lock on `<state>.lock`, released by the OS when
