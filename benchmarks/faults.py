@@ -17,7 +17,10 @@ expected record):
 Scenarios: `sigkill`, `sigterm`, `sigint` (the signal, same `-o` file on resume), `new-file`
 (SIGKILL, the resumed run writes another `-o` file, as cron jobs name them) and `disk-full`
 (the output and its quarantine on a 24 KiB tmpfs: needs mount rights, skipped otherwise; the
-resumed run writes to a roomy file). The test suite (tests/test_faults.py) imports the helpers.
+resumed run writes to a roomy file), `redis-down` and `redis-oom` (a one-worker distributed
+crawl, `--redis`, whose redis-server is SIGKILLed, or refuses writes at its maxmemory, once the
+kill point is on disk; the server is persistent and started again, or given memory back, and the
+same crawl resumes; needs redis-server). The test suite (tests/test_faults.py) imports the helpers.
 """
 
 from __future__ import annotations
@@ -386,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", default="1,3,6,9", help="kill points: records on disk")
     parser.add_argument("--delay", type=float, default=0.3, help="DOWNLOAD_DELAY of the crawl")
     parser.add_argument(
-        "--scenarios", default="sigkill,sigterm,sigint,new-file,disk-full", help="comma-separated"
+        "--scenarios",
+        default="sigkill,sigterm,sigint,new-file,disk-full,redis-down,redis-oom",
+        help="comma-separated",
     )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))  # tests.redis_server starts the Redis of the redis-* scenarios
