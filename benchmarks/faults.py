@@ -306,6 +306,21 @@ def unmount(path: Path) -> None:
     subprocess.run(["umount", str(path)], capture_output=True, check=False)
 
 
+def fill_disk(folder: Path) -> Path:
+    """Fill the file system of `folder` to the last byte (again: the filler grows); the filler
+    file, to unlink for room."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return filler
+
+
 def scenario_disk_full(work: Path, point: int, delay: float) -> Damage | None:
     """The output fills a small tmpfs (the state is elsewhere); the next run writes to a
     file with room. `point` is unused: the disk decides where the crawl stops."""

@@ -158,8 +158,9 @@ def test_runs_pages_lists_and_recovery_insert(redis):
 
     store = _store(redis)
     run = store.start_run("hnr", ["crawl", "hnr"])
-    store.finish_run(run, "finished", {"written": 1})
-    assert store.runs()[0]["status"] == "finished"
+    store.finish_run(run, "failed", {"written": 1}, "the crawl did not finish")
+    assert store.runs()[0]["status"] == "failed"
+    assert store.runs()[0]["problem"] == "the crawl did not finish"
     store.mark_page("http://a/bad", "rejected", "empty body")
     assert store.is_known("http://a/bad", None)
     assert not store.is_known("http://a/bad", timedelta(seconds=0))

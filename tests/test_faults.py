@@ -9,27 +9,22 @@ not durably written, the user's own lines untouched. The helpers are benchmarks/
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
-import sys
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, needs_bundled_mirror
+from crawler.state import StateStore
+from crawler.state.sqlite_store import RESERVE_BYTES, reserve_path
+from tests.conftest import load_benchmark, needs_bundled_mirror
 from tests.redis_server import REDIS_SERVER, SKIP_REASON, RedisServer
 
-_spec = importlib.util.spec_from_file_location("xinwen_faults", REPO / "benchmarks" / "faults.py")
-assert _spec is not None and _spec.loader is not None
-faults = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = faults  # dataclasses look their module up
-_spec.loader.exec_module(faults)
+faults = load_benchmark("faults")
 
 pytestmark = [pytest.mark.slow, needs_bundled_mirror]
 
@@ -40,6 +35,15 @@ def _statuses(state: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT status FROM runs ORDER BY id")]
     finally:
         db.close()
+
+
+def _history(state: Path) -> list[dict]:
+    """The state's run history, newest first, as the store gives it."""
+    store = StateStore(state)
+    try:
+        return store.runs()
+    finally:
+        store.close()
 
 
 def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -275,9 +279,10 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
     out = tmp_path / "out.jsonl"
     state = small / "s.sqlite3"
     command = faults.crawl_command(state, out, delay=0)
-    # The smallest tmpfs the state outgrows during the crawl (not already while opening).
-    for size in ("160k", "224k", "320k", "480k"):
-        if not faults.mount_tmpfs(small, size):
+    # The smallest tmpfs the state outgrows during the crawl (not already while opening), with
+    # room for its emergency reserve.
+    for kib in (160, 224, 320, 480):
+        if not faults.mount_tmpfs(small, f"{kib + RESERVE_BYTES // 1024}k"):
             pytest.skip("cannot mount a tmpfs here")
         proc = faults.run_to_end(command)
         if "pages fetched" in proc.stderr.decode():
@@ -289,32 +294,24 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
     try:
         assert proc.returncode == 1
         last = _last_line(proc)
-        assert str(state) in last and "cannot be written" in last, last
+        assert str(state) in last and "cannot be written" in last and "disk full" in last, last
         assert "parser error" not in proc.stderr.decode()
+        # The emergency reserve gave the history its last word: the run failed, and why.
+        faulted = _history(state)[0]
+        assert faulted["status"] == "failed", faulted
+        assert "disk full" in faulted["problem"], faulted
         # Room again (as an operator frees space): the resumed run completes the dataset.
         subprocess.run(["mount", "-o", "remount,size=4m", str(small)], check=True)
         resumed = faults.run_to_end(command)
         assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
         _assert_nothing_lost(faults.assess(state, [out], faults.expected_articles()))
+        assert [run["status"] for run in _history(state)] == ["ok", "failed"]
+        assert reserve_path(state).stat().st_size == RESERVE_BYTES
     finally:
         faults.unmount(small)
 
 
 # -- item 8: a full disk under the quarantine ----------------------------------------------------
-
-
-def _fill(folder: Path) -> Path:
-    """Fill a file system to the last byte."""
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    return filler
 
 
 def test_rejected_page_is_marked_only_once_its_quarantine_line_is_durable(tmp_path: Path) -> None:
@@ -325,7 +322,7 @@ def test_rejected_page_is_marked_only_once_its_quarantine_line_is_durable(tmp_pa
         state, out, rejected = tmp_path / "s.sqlite3", tmp_path / "out.jsonl", small / "q.jsonl"
         command = [*faults.crawl_command(state, out, delay=0),
                    "-s", f"XINWEN_QUARANTINE_PATH={rejected}"]  # fmt: skip
-        filler = _fill(small)
+        filler = faults.fill_disk(small)
         proc = faults.run_to_end(command)
         assert proc.returncode == 1
         assert _last_line(proc).endswith(f"cannot write {rejected}: disk full"), _last_line(proc)

@@ -3,7 +3,9 @@
 A store wraps its backend (the SQLite connection, the Redis client) in a `StateGuard`: the
 first backend error becomes one `StateError` naming the state and what to do, `on_error` is
 called once with it (the crawl stops: `crawler.state.stop_crawl`), and every later call raises
-the same error without touching the backend again.
+the same error without touching the backend again, except for `record_failure`: the one
+write a backend may still make about its failure (SQLite records the run `failed` on a full
+disk, in the room its emergency reserve leaves).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class StateDamaged(StateError):
     """The state file is damaged or unreadable (`sqlite3.DatabaseError`)."""
 
 
+class StateFull(StateError):
+    """The disk under the state file is full."""
+
+
 class StateGuard:
     """Calls into a backend whose `errors` become the guard's one `StateError`."""
 
@@ -37,9 +43,14 @@ class StateGuard:
         """The run's one-line problem for a backend error."""
         raise NotImplementedError
 
+    def record_failure(self, error: StateError) -> None:
+        """What the backend can still write about its own failure, once, before the run is
+        stopped (nothing by default)."""
+
     def fail(self, exc: BaseException) -> StateError:
         if self.error is None:
             self.error = self.describe(exc)
+            self.record_failure(self.error)
             if self.on_error is not None:
                 self.on_error(self.error)
         return self.error

@@ -55,6 +55,7 @@ from crawler.state.simhash import (
     body_simhash,
     layout_name,
 )
+from crawler.state.sqlite_store import RUN_FIELDS
 
 DEFAULT_PREFIX = "xinwen:state"
 
@@ -529,25 +530,28 @@ class RedisStateStore(GuardedStore):
             "argv": list(argv),
             "worker": self.worker,
             "counts": None,
+            "problem": None,
         }
         self.server.hset(self.key("runs"), self.run_id, json.dumps(run, ensure_ascii=False))
         return self.run_id
 
-    def finish_run(self, run_id: int, status: str, counts: dict) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: dict, problem: str | None = None
+    ) -> None:
         raw = self.server.hget(self.key("runs"), run_id)
         run = json.loads(raw) if raw else {"id": run_id}
         run.update(
             finished_at=_now(),
             status=status,
             counts=json.dumps(counts, ensure_ascii=False, sort_keys=True),
+            problem=problem,
         )
         self.server.hset(self.key("runs"), run_id, json.dumps(run, ensure_ascii=False))
 
     def runs(self, limit: int = 20) -> list[dict]:
         runs = [json.loads(raw) for raw in self.server.hvals(self.key("runs"))]
         runs.sort(key=lambda run: run["id"], reverse=True)
-        keys = ("id", "started_at", "finished_at", "status", "site", "counts")
-        return [{key: run.get(key) for key in keys} for run in runs[:limit]]
+        return [{key: run.get(key) for key in RUN_FIELDS} for run in runs[:limit]]
 
     # ------------------------------------------------------------------ outputs
     def _output_key(self, path: str) -> str:
