@@ -73,6 +73,24 @@ for i = 6, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return seq
 """
 
+# `_CLAIM` for a record whose line is durable (recovery): a pending claim of it, left by a worker
+# that wrote the line but never marked it, becomes written (keeping its seq); the reply is that
+# worker's name, whose claims set still lists it. Otherwise as `_CLAIM`.
+_RECOVER = (
+    """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local entry = cjson.decode(raw)
+  if entry['status'] ~= 'pending' then return 0 end
+  local seq = entry['seq'] or redis.call('INCR', KEYS[5])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ',"seq":' .. seq .. '}')
+  if ARGV[3] ~= '' then redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) end
+  return entry['worker']
+end
+"""
+    + _CLAIM
+)
+
 
 DEFAULT_NAMESPACE = "xinwen:%(spider)s"
 
@@ -228,6 +246,7 @@ class RedisStateStore(GuardedStore):
         self.written: dict[str, int] = {}
         self.recovered = {"lines": 0, "truncated_bytes": 0}
         self._claim = self.server.register_script(_CLAIM)
+        self._recover = self.server.register_script(_RECOVER)
         self.lost_claims = 0
         self._bands: tuple[tuple[int, int], ...] | None = None
         # The key holding the id of the distributed crawl now running (set by its seeder).
@@ -344,9 +363,11 @@ class RedisStateStore(GuardedStore):
         return best[1] if best else None
 
     def add_article(self, record: dict, simhash: int, run_id: int | None = None) -> None:
-        """Insert a written article unless its canonical URL is known (recovery of an output)."""
+        """Mark a written article (recovery of an output: its line is durable): inserted when
+        its canonical URL is unknown; a pending claim of it becomes written, so that a reaper
+        releasing the claiming worker cannot have it fetched and written a second time."""
         canonical_url = record["canonical_url"]
-        seq = self._claim(
+        outcome = self._recover(
             keys=self._claim_keys(simhash),
             args=[
                 canonical_url,
@@ -355,7 +376,9 @@ class RedisStateStore(GuardedStore):
                 record.get("fingerprint") or "",
             ],
         )
-        if seq:
+        if isinstance(outcome, str):  # a claim taken over: tidy the claimer's set
+            self.server.srem(self.key("claims", outcome), canonical_url)
+        elif outcome:
             self.server.srem(self.key("claims", self.worker), canonical_url)
 
     def _claim_keys(self, simhash: int) -> list[str]:
