@@ -356,11 +356,11 @@ class StateStore(GuardedStore):
         try:
             make_reserve(self.reserve)
         except OSError as exc:
-            error = StateFull if is_disk_full(exc) else StateError
-            raise error(
+            full = is_disk_full(exc)
+            raise (StateFull if full else StateError)(
                 f"the state {self.path} cannot keep its emergency reserve {self.reserve.name}"
-                f" ({RESERVE_BYTES // 1024} KiB): {os_reason(exc)}; free space on its disk"
-                " or fix its permissions, then run again"
+                f" ({RESERVE_BYTES // 1024} KiB): {os_reason(exc)};"
+                f" {'free space on its disk' if full else 'fix it'}, then run again"
             ) from None
 
     def record_full_disk(self, error: StateFull) -> None:
