@@ -17,7 +17,9 @@ expected record):
 Scenarios: `sigkill`, `sigterm`, `sigint` (the signal, same `-o` file on resume), `new-file`
 (SIGKILL, the resumed run writes another `-o` file, as cron jobs name them) and `disk-full`
 (the output and its quarantine on a 24 KiB tmpfs: needs mount rights, skipped otherwise; the
-resumed run writes to a roomy file), `redis-down` and `redis-oom` (a one-worker distributed
+resumed run writes to a roomy file), `state-disk-full` (the SQLite state on the smallest tmpfs it
+outgrows mid-run; the faulted run must be recorded `failed` with the disk full as its cause, and
+the resume, with room again, makes the emergency reserve anew), `redis-down` and `redis-oom` (a one-worker distributed
 crawl, `--redis`, whose redis-server is SIGKILLed, or refuses writes at its maxmemory, once the
 kill point is on disk; the server is persistent and started again, or given memory back, and the
 same crawl resumes; needs redis-server). The test suite (tests/test_faults.py) imports the helpers.
@@ -306,6 +308,11 @@ def unmount(path: Path) -> None:
     subprocess.run(["umount", str(path)], capture_output=True, check=False)
 
 
+def resize_tmpfs(path: Path, size: str) -> None:
+    """Room again on a full tmpfs, as an operator frees space."""
+    subprocess.run(["mount", "-o", f"remount,size={size}", str(path)], check=True)
+
+
 def fill_disk(folder: Path) -> Path:
     """Fill the file system of `folder` to the last byte (again: the filler grows); the filler
     file, to unlink for room."""
@@ -334,6 +341,68 @@ def scenario_disk_full(work: Path, point: int, delay: float) -> Damage | None:
             raise AssertionError("a crawl onto a full disk did not fail")
         resume_until_done(crawl_command(state, roomy, delay=0))
         return assess(state, [full, roomy], expected_articles())
+    finally:
+        unmount(small)
+
+
+# Room for the state's data on the tmpfs it outgrows mid-run, smallest first (KiB); its
+# emergency reserve comes on top.
+STATE_TMPFS_KIB = (160, 224, 320, 480)
+
+
+def run_state_out_of_room(small: Path, command: list[str], output: Path) -> Any:
+    """Mount the smallest tmpfs at `small` (the folder of the crawl's state) that the state
+    outgrows during the crawl, not already while opening, and run the crawl on it: its result,
+    the tmpfs left mounted. None when no tmpfs can be mounted or none filled mid-run."""
+    from crawler.state.sqlite_store import RESERVE_BYTES
+
+    for kib in STATE_TMPFS_KIB:
+        if not mount_tmpfs(small, f"{kib + RESERVE_BYTES // 1024}k"):
+            return None
+        proc = run_to_end(command)
+        if "pages fetched" in proc.stderr.decode():
+            return proc
+        unmount(small)
+        output.unlink(missing_ok=True)
+    return None
+
+
+def run_history(state: Path) -> list[dict]:
+    """The SQLite state's run history, newest first, as the store gives it."""
+    from crawler.state import StateStore
+
+    store = StateStore(state)
+    try:
+        return store.runs()
+    finally:
+        store.close()
+
+
+def scenario_state_disk_full(work: Path, point: int, delay: float) -> Damage | None:
+    """The state fills a small tmpfs mid-run (the output is elsewhere): the run must fail and
+    its history row say `failed` with the disk full as its cause (written in the room of the
+    state's emergency reserve); with room again the same crawl resumes and makes the reserve
+    anew. `point` is unused: the disk decides where the crawl stops."""
+    from crawler.state.sqlite_store import RESERVE_BYTES, reserve_path
+
+    small, out = work / "state", work / "out.jsonl"
+    state = small / "state.sqlite3"
+    command = crawl_command(state, out, delay=0)
+    failed = run_state_out_of_room(small, command, out)
+    if failed is None:
+        return None
+    try:
+        if failed.returncode != 1:
+            raise AssertionError("a crawl whose state filled its disk did not fail")
+        faulted = run_history(state)[0]
+        if faulted["status"] != "failed" or "disk full" not in (faulted["problem"] or ""):
+            raise AssertionError(f"the faulted run is recorded {faulted['status']}: {faulted}")
+        resize_tmpfs(small, "4m")
+        if resume_until_done(command).returncode != 0:
+            raise AssertionError("the resumed crawl did not finish")
+        if reserve_path(state).stat().st_size != RESERVE_BYTES:
+            raise AssertionError("the resumed crawl did not make the reserve anew")
+        return assess(state, [out], expected_articles())
     finally:
         unmount(small)
 
@@ -394,6 +463,8 @@ def run_scenario(name: str, point: int, delay: float) -> Damage | None:
             return scenario_new_file(work, point, delay)
         if name == "disk-full":
             return scenario_disk_full(work, point, delay)
+        if name == "state-disk-full":
+            return scenario_state_disk_full(work, point, delay)
         if name in ("redis-down", "redis-oom"):
             return scenario_redis(work, name, point, delay)
     raise ValueError(f"unknown scenario {name}")
@@ -405,21 +476,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.3, help="DOWNLOAD_DELAY of the crawl")
     parser.add_argument(
         "--scenarios",
-        default="sigkill,sigterm,sigint,new-file,disk-full,redis-down,redis-oom",
+        default="sigkill,sigterm,sigint,new-file,disk-full,state-disk-full,redis-down,redis-oom",
         help="comma-separated",
     )
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO))  # tests.redis_server starts the Redis of the redis-* scenarios
+    # tests.redis_server starts the Redis of the redis-* scenarios; crawler is this checkout's.
+    sys.path.insert(0, str(REPO))
     points = [int(p) for p in args.points.split(",")]
     header = (
-        f"{'scenario':<10} {'runs':>4} {'lost':>5} {'duplicated':>10} {'torn':>5} {'marked':>7}"
+        f"{'scenario':<15} {'runs':>4} {'lost':>5} {'duplicated':>10} {'torn':>5} {'marked':>7}"
     )
     print(header)
     print("-" * len(header))
     bad = 0
     for name in args.scenarios.split(","):
         runs = lost = duplicated = torn = marked = 0
-        for point in [points[0]] if name == "disk-full" else points:
+        for point in [points[0]] if name in ("disk-full", "state-disk-full") else points:
             damage = run_scenario(name, point, args.delay)
             if damage is None:
                 continue
@@ -429,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             torn += damage.torn
             marked += damage.marked_not_durable
         bad += lost + duplicated + torn + marked
-        print(f"{name:<10} {runs:>4} {lost:>5} {duplicated:>10} {torn:>5} {marked:>7}")
+        print(f"{name:<15} {runs:>4} {lost:>5} {duplicated:>10} {torn:>5} {marked:>7}")
     print("(marked: articles or rejected pages marked in the state without a durable line)")
     return 1 if bad else 0
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from crawler.state import StateStore
 from crawler.state.sqlite_store import RESERVE_BYTES, reserve_path
 from tests.conftest import load_benchmark, needs_bundled_mirror
 from tests.redis_server import REDIS_SERVER, SKIP_REASON, RedisServer
@@ -35,15 +34,6 @@ def _statuses(state: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT status FROM runs ORDER BY id")]
     finally:
         db.close()
-
-
-def _history(state: Path) -> list[dict]:
-    """The state's run history, newest first, as the store gives it."""
-    store = StateStore(state)
-    try:
-        return store.runs()
-    finally:
-        store.close()
 
 
 def _last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -279,33 +269,24 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
     out = tmp_path / "out.jsonl"
     state = small / "s.sqlite3"
     command = faults.crawl_command(state, out, delay=0)
-    # The smallest tmpfs the state outgrows during the crawl (not already while opening), with
-    # room for its emergency reserve.
-    for kib in (160, 224, 320, 480):
-        if not faults.mount_tmpfs(small, f"{kib + RESERVE_BYTES // 1024}k"):
-            pytest.skip("cannot mount a tmpfs here")
-        proc = faults.run_to_end(command)
-        if "pages fetched" in proc.stderr.decode():
-            break
-        faults.unmount(small)
-        out.unlink(missing_ok=True)
-    else:
-        pytest.skip("the state never filled a tmpfs mid-run")
+    proc = faults.run_state_out_of_room(small, command, out)
+    if proc is None:
+        pytest.skip("cannot mount a tmpfs here, or the state never filled one mid-run")
     try:
         assert proc.returncode == 1
         last = _last_line(proc)
         assert str(state) in last and "cannot be written" in last and "disk full" in last, last
         assert "parser error" not in proc.stderr.decode()
         # The emergency reserve gave the history its last word: the run failed, and why.
-        faulted = _history(state)[0]
+        faulted = faults.run_history(state)[0]
         assert faulted["status"] == "failed", faulted
         assert "disk full" in faulted["problem"], faulted
         # Room again (as an operator frees space): the resumed run completes the dataset.
-        subprocess.run(["mount", "-o", "remount,size=4m", str(small)], check=True)
+        faults.resize_tmpfs(small, "4m")
         resumed = faults.run_to_end(command)
         assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
         _assert_nothing_lost(faults.assess(state, [out], faults.expected_articles()))
-        assert [run["status"] for run in _history(state)] == ["ok", "failed"]
+        assert [run["status"] for run in faults.run_history(state)] == ["ok", "failed"]
         assert reserve_path(state).stat().st_size == RESERVE_BYTES
     finally:
         faults.unmount(small)
