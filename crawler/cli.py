@@ -249,14 +249,16 @@ def state_path(args: argparse.Namespace) -> str:
 
 
 def forget_state(path: str) -> bool:
-    """--fresh: remove the state file (and SQLite's journal files) unless a crawl holds it.
-    Whether there was one."""
+    """--fresh: remove the state file (and SQLite's journal files and the emergency reserve)
+    unless a crawl holds it. Whether there was one."""
     from crawler.state import StateStore
+    from crawler.state.sqlite_store import reserve_path
 
     store = StateStore(path, lock=True)  # raises StateLocked while another crawl runs
     store.close()
     removed = False
-    for name in (path, path + "-wal", path + "-shm", path + "-journal"):
+    reserve = str(reserve_path(Path(path)))
+    for name in (path, path + "-wal", path + "-shm", path + "-journal", reserve):
         if os.path.exists(name):
             os.unlink(name)
             removed = True

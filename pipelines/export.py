@@ -28,7 +28,6 @@ kept only when it is `[a-z0-9.-]` without `..`, the date only when it is a real 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from urllib.parse import unquote, urlsplit
 from scrapy.crawler import Crawler
 
 from crawler.state import StateError, StateStore, body_simhash, crawl_state, stop_crawl
+from crawler.state.files import fsync_dir, os_reason
 from crawler.state.locks import HeldElsewhere, pid_lock
 
 logger = logging.getLogger(__name__)
@@ -131,20 +131,6 @@ def output_files(path: Path, partitioned: bool) -> list[Path]:
 
 
 # -- durability helpers ------------------------------------------------------------------------
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a new directory entry durable (the file's own fsync does not cover its name)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _valid_record(line: bytes) -> dict[str, Any] | None:
@@ -307,21 +293,6 @@ def lock_output(path: Path, partitioned: bool) -> None:
             " or write to another file"
         ) from None
     _HELD_LOCKS[str(lock_path)] = fd
-
-
-def os_reason(exc: OSError) -> str:
-    """A short cause: `disk full`, `permission denied`, `file too large` …"""
-    reasons = {
-        errno.ENOSPC: "disk full",
-        errno.EDQUOT: "disk quota exceeded",
-        errno.EFBIG: "file too large (file size limit)",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.EROFS: "read-only file system",
-        errno.ENOTDIR: "a parent is not a directory",
-        errno.EISDIR: "it is a directory",
-    }
-    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
 
 
 def check_writable(path: Path, directory: bool = False) -> str | None:

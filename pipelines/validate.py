@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.state import stop_crawl
-from pipelines.export import os_reason
+from crawler.state.files import os_reason
 from pipelines.quarantine import Quarantine, RejectedPage, quarantine_record
 from pipelines.schema import Article
 

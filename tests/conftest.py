@@ -8,12 +8,14 @@ are skipped when it is absent.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,19 @@ os.environ["XINWEN_STATE"] = str(Path(tempfile.mkdtemp(prefix="xinwen-state-")) 
 def _isolated_crawl_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     state = tmp_path_factory.mktemp("crawl-state") / "state.sqlite3"
     monkeypatch.setenv("XINWEN_STATE", str(state))
+
+
+def load_benchmark(name: str) -> types.ModuleType:
+    """benchmarks/<name>.py as a module (benchmarks/ is no package), loaded once."""
+    module_name = f"xinwen_benchmark_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, REPO / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 BUNDLED_MANIFEST = REPO / "fixtures" / "hnr" / "manifest.json"

@@ -1,4 +1,6 @@
-"""A throw-away `redis-server` for tests: a free loopback port, no persistence, a temp dir.
+"""A throw-away `redis-server` for tests: a free loopback port, a temp dir, no persistence
+unless asked (`persistent=True`: an append-only file fsynced at every write, so that a server
+killed with SIGKILL and started again has every write it acknowledged).
 
 `redis-server --port 0` does not listen at all, so a free port is picked through a socket
 first (and the start is retried if another process takes it meanwhile).
@@ -26,22 +28,31 @@ def free_port() -> int:
 class RedisServer:
     """`with RedisServer() as server: server.url` — a running redis-server, stopped on exit."""
 
-    def __init__(self) -> None:
+    def __init__(self, persistent: bool = False) -> None:
         if REDIS_SERVER is None:
             raise RuntimeError(SKIP_REASON)
         self.dir = Path(tempfile.mkdtemp(prefix="xinwen-redis-"))
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self.persistent = persistent
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
+        """Start on a free port; a server started before (then killed) comes back on its own
+        port, with its data when it is persistent."""
+        again = self.port != 0
         for _attempt in range(5):
-            self.port = free_port()
+            if not again:
+                self.port = free_port()
             args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"]
-            args += ["--save", "", "--appendonly", "no", "--dir", str(self.dir)]
+            args += ["--save", "", "--dir", str(self.dir)]
+            if self.persistent:
+                args += ["--appendonly", "yes", "--appendfsync", "always"]
+            else:
+                args += ["--appendonly", "no"]
             args += ["--daemonize", "no", "--protected-mode", "yes"]
             self.process = subprocess.Popen(
                 args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -57,6 +68,13 @@ class RedisServer:
                     time.sleep(0.05)
             self.stop(keep_dir=True)
         raise RuntimeError("could not start redis-server")
+
+    def kill(self) -> None:
+        """SIGKILL the server, as the OOM killer or a crash would (its files stay)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
 
     def stop(self, keep_dir: bool = False) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -153,13 +153,35 @@ def test_release_worker_forgets_unwritten_claims_only(redis):
     other.add_pending("http://a/lost", "fpL", body_simhash(BODY + "另一篇"), None)  # claimable
 
 
+def test_recovery_turns_a_pending_claim_of_a_durable_line_written(redis):
+    """A worker claimed an article and wrote its line, then Redis failed before the claim was
+    marked written; the next run's recovery finds the line. Left pending, the claim would be
+    released by the reaper once the worker's heartbeat expired, and the article written twice."""
+    from crawler.state import body_simhash
+
+    url, simhash = "http://a/durable", body_simhash(BODY)
+    failed, recovering = _store(redis, "failed"), _store(redis, "next")
+    failed.add_pending(url, "fpD", simhash, None)
+    claimed = json.loads(redis.hget("t:state:articles", url))
+    recovering.add_article(_record(url, BODY, "fpD"), simhash)
+    entry = json.loads(redis.hget("t:state:articles", url))
+    assert entry["status"] == "written" and entry["seq"] == claimed["seq"]
+    assert not redis.sismember("t:state:claims:failed", url)
+    assert recovering.release_worker("failed") == 0
+    assert recovering.has_url(url) and recovering.find_fingerprint("fpD") == url
+    # A written article stays as it was.
+    recovering.add_article(_record(url, BODY, "fpD"), simhash)
+    assert json.loads(redis.hget("t:state:articles", url)) == entry
+
+
 def test_runs_pages_lists_and_recovery_insert(redis):
     from datetime import timedelta
 
     store = _store(redis)
     run = store.start_run("hnr", ["crawl", "hnr"])
-    store.finish_run(run, "finished", {"written": 1})
-    assert store.runs()[0]["status"] == "finished"
+    store.finish_run(run, "failed", {"written": 1}, "the crawl did not finish")
+    assert store.runs()[0]["status"] == "failed"
+    assert store.runs()[0]["problem"] == "the crawl did not finish"
     store.mark_page("http://a/bad", "rejected", "empty body")
     assert store.is_known("http://a/bad", None)
     assert not store.is_known("http://a/bad", timedelta(seconds=0))

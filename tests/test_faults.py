@@ -9,25 +9,21 @@ not durably written, the user's own lines untouched. The helpers are benchmarks/
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, needs_bundled_mirror
+from crawler.state.sqlite_store import RESERVE_BYTES, reserve_path
+from tests.conftest import load_benchmark, needs_bundled_mirror
+from tests.redis_server import REDIS_SERVER, SKIP_REASON, RedisServer
 
-_spec = importlib.util.spec_from_file_location("xinwen_faults", REPO / "benchmarks" / "faults.py")
-assert _spec is not None and _spec.loader is not None
-faults = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = faults  # dataclasses look their module up
-_spec.loader.exec_module(faults)
+faults = load_benchmark("faults")
 
 pytestmark = [pytest.mark.slow, needs_bundled_mirror]
 
@@ -176,10 +172,7 @@ def test_overwrite_with_a_knowing_state_is_refused(tmp_path: Path) -> None:
 def test_second_crawl_on_the_same_output_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     first = faults.crawl_command(tmp_path / "a.sqlite3", out, delay=0.3)
-    proc = subprocess.Popen(
-        first, env=faults.crawl_env(), cwd=REPO, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    proc = faults.start(first)
     try:
         assert faults.wait_until(lambda: faults.complete_lines(out) >= 1, proc)
         second = faults.run_to_end(faults.crawl_command(tmp_path / "b.sqlite3", out, delay=0))
@@ -276,46 +269,30 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
     out = tmp_path / "out.jsonl"
     state = small / "s.sqlite3"
     command = faults.crawl_command(state, out, delay=0)
-    # The smallest tmpfs the state outgrows during the crawl (not already while opening).
-    for size in ("160k", "224k", "320k", "480k"):
-        if not faults.mount_tmpfs(small, size):
-            pytest.skip("cannot mount a tmpfs here")
-        proc = faults.run_to_end(command)
-        if "pages fetched" in proc.stderr.decode():
-            break
-        faults.unmount(small)
-        out.unlink(missing_ok=True)
-    else:
-        pytest.skip("the state never filled a tmpfs mid-run")
+    proc = faults.run_state_out_of_room(small, command, out)
+    if proc is None:
+        pytest.skip("cannot mount a tmpfs here, or the state never filled one mid-run")
     try:
         assert proc.returncode == 1
         last = _last_line(proc)
-        assert str(state) in last and "cannot be written" in last, last
+        assert str(state) in last and "cannot be written" in last and "disk full" in last, last
         assert "parser error" not in proc.stderr.decode()
+        # The emergency reserve gave the history its last word: the run failed, and why.
+        faulted = faults.run_history(state)[0]
+        assert faulted["status"] == "failed", faulted
+        assert "disk full" in faulted["problem"], faulted
         # Room again (as an operator frees space): the resumed run completes the dataset.
-        subprocess.run(["mount", "-o", "remount,size=4m", str(small)], check=True)
+        faults.resize_tmpfs(small, "4m")
         resumed = faults.run_to_end(command)
         assert resumed.returncode == 0, resumed.stderr.decode()[-2000:]
         _assert_nothing_lost(faults.assess(state, [out], faults.expected_articles()))
+        assert [run["status"] for run in faults.run_history(state)] == ["ok", "failed"]
+        assert reserve_path(state).stat().st_size == RESERVE_BYTES
     finally:
         faults.unmount(small)
 
 
 # -- item 8: a full disk under the quarantine ----------------------------------------------------
-
-
-def _fill(folder: Path) -> Path:
-    """Fill a file system to the last byte."""
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    return filler
 
 
 def test_rejected_page_is_marked_only_once_its_quarantine_line_is_durable(tmp_path: Path) -> None:
@@ -326,7 +303,7 @@ def test_rejected_page_is_marked_only_once_its_quarantine_line_is_durable(tmp_pa
         state, out, rejected = tmp_path / "s.sqlite3", tmp_path / "out.jsonl", small / "q.jsonl"
         command = [*faults.crawl_command(state, out, delay=0),
                    "-s", f"XINWEN_QUARANTINE_PATH={rejected}"]  # fmt: skip
-        filler = _fill(small)
+        filler = faults.fill_disk(small)
         proc = faults.run_to_end(command)
         assert proc.returncode == 1
         assert _last_line(proc).endswith(f"cannot write {rejected}: disk full"), _last_line(proc)
@@ -340,3 +317,68 @@ def test_rejected_page_is_marked_only_once_its_quarantine_line_is_durable(tmp_pa
         assert marked and marked <= in_quarantine
     finally:
         faults.unmount(small)
+
+
+# -- item 2: the Redis state of a distributed crawl fails mid-run ----------------------------------
+
+needs_redis = pytest.mark.skipif(REDIS_SERVER is None, reason=SKIP_REASON)
+
+
+def _assert_failed_on_the_redis_state(failed, redis_url: str, cause: str) -> None:
+    """Exit 1 and one last line naming the Redis state, its cause and what to do; no
+    traceback, no page blamed."""
+    assert failed is not None, "the crawl ended before the fault"
+    assert failed.returncode == 1, failed.stderr[-3000:]
+    last = failed.last_line()
+    assert last.startswith("xinwen crawl hnr: failed: the Redis state"), last
+    assert redis_url in last and cause in last and "run again" in last, last
+    assert "Traceback" not in failed.stderr, failed.stderr[-3000:]
+    assert "parser error" not in failed.stderr
+
+
+@needs_redis
+def test_redis_killed_mid_crawl_fails_the_run_and_the_resume_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """The Redis server is SIGKILLed under a one-worker distributed crawl. It persists every
+    write it acknowledges (append-only file, fsync always), so once it is started again the
+    same crawl resumes from the state it had, and the output's unmarked tail is recovered."""
+    server = RedisServer(persistent=True).start()
+    try:
+        out = tmp_path / "out.jsonl"
+        command = faults.redis_crawl_command(server.url, out, delay=0.3)
+        failed = faults.run_faulted(command, out, 3, server.kill, tmp_path / "killed.log")
+        _assert_failed_on_the_redis_state(failed, server.url, "Connection refused")
+        _copies, torn = faults.read_outputs([out])
+        assert torn == 0, "a line of the output is not a whole record"
+        server.start()
+        damage = faults.assess(server.url, [out], faults.expected_articles())
+        assert damage.marked_not_durable == 0, "Redis marked what no output line holds"
+        resumed = faults.run_to_end(command)
+        assert resumed.returncode == 0, resumed.stderr.decode()[-3000:]
+        _assert_nothing_lost(faults.assess(server.url, [out], faults.expected_articles()))
+    finally:
+        server.stop()
+
+
+@needs_redis
+def test_redis_out_of_memory_mid_crawl_fails_the_run_and_loses_nothing(tmp_path: Path) -> None:
+    """Redis at its maxmemory with `noeviction` refuses every write (`OOM command not
+    allowed`): the crawl stops with one line; with memory given back the rerun completes."""
+    server = RedisServer().start()
+    try:
+        out = tmp_path / "out.jsonl"
+        command = faults.redis_crawl_command(server.url, out, delay=0.3)
+        out_of_memory = partial(faults.redis_out_of_memory, server.url)
+        failed = faults.run_faulted(command, out, 3, out_of_memory, tmp_path / "oom.log")
+        _assert_failed_on_the_redis_state(
+            failed, server.url, "OutOfMemoryError: command not allowed"
+        )
+        damage = faults.assess(server.url, [out], faults.expected_articles())
+        assert damage.torn == 0 and damage.marked_not_durable == 0
+        faults.redis_memory_back(server.url)
+        resumed = faults.run_to_end(command)
+        assert resumed.returncode == 0, resumed.stderr.decode()[-3000:]
+        _assert_nothing_lost(faults.assess(server.url, [out], faults.expected_articles()))
+    finally:
+        server.stop()

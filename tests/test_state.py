@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from crawler.state import StateStore, body_simhash
 
 BODY = "".join(
@@ -57,8 +59,26 @@ def test_runs_history_and_output_offsets(tmp_path):
     store = StateStore(tmp_path / "s.sqlite3")
     run = store.start_run("hnr", ["crawl", "hnr"])
     store.finish_run(run, "ok", {"written": 3})
-    assert store.runs()[0]["status"] == "ok"
+    assert store.runs()[0]["status"] == "ok" and store.runs()[0]["problem"] is None
+    failed = store.start_run("hnr", ["crawl", "hnr"])
+    store.finish_run(failed, "failed", {"written": 0}, "no page could be fetched")
+    assert store.runs()[0]["problem"] == "no page could be fetched"
     assert store.committed_offset("/x.jsonl") == 0
     with store.transaction():
         store.set_committed_offset("/x.jsonl", 120)
     assert store.committed_offset("/x.jsonl") == 120
+
+
+def test_a_state_from_before_run_problems_gets_the_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,"
+        " finished_at TEXT, status TEXT, site TEXT, argv TEXT, counts TEXT)"
+    )
+    db.execute("INSERT INTO runs (started_at, status) VALUES ('2026-01-01T00:00:00', 'ok')")
+    db.commit()
+    db.close()
+    store = StateStore(path)
+    assert [(run["status"], run["problem"]) for run in store.runs()] == [("ok", None)]
+    store.close()

@@ -32,6 +32,8 @@ marker and workers; the article state under `XINWEN_REDIS_STATE_PREFIX` (`xinwen
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import logging
 import time
@@ -52,7 +54,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"scrapy_r
 from scrapy_redis.queue import PriorityQueue  # noqa: E402
 from scrapy_redis.scheduler import Scheduler  # noqa: E402
 
-from crawler.state import crawl_state  # noqa: E402
+from crawler.state import StateError, crawl_state  # noqa: E402
 from crawler.state.redis_store import (  # noqa: E402
     DEFAULT_NAMESPACE,
     namespace,
@@ -181,6 +183,24 @@ class ReliablePriorityQueue(PriorityQueue):
         return int(self._requeue(keys=[self.key, processing_key]))
 
 
+def _unless_redis_failed(default: Any) -> Any:
+    """Once Redis failed, the crawl is stopping (the guard of the Redis state called
+    `stop_crawl` with the one-line cause): the scheduler's calls give `default` instead of
+    raising into the engine again and again."""
+
+    def decorate(method: Any) -> Any:
+        @functools.wraps(method)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except StateError:
+                return default
+
+        return guarded
+
+    return decorate
+
+
 class DistributedScheduler(Scheduler):
     """scrapy-redis's scheduler with the reliable queue, heartbeats, the reaper, and idle exit
     across workers. See the module docstring."""
@@ -220,7 +240,11 @@ class DistributedScheduler(Scheduler):
 
     # -- life cycle ----------------------------------------------------------------------------
     def open(self, spider: Any) -> None:
+        # The queue, the dupefilter and the heartbeats fail the run as the state does.
+        guard = crawl_state(self.crawler).guard
+        self.server = guard.wrap(self.server)
         super().open(spider)
+        self.df.server = guard.wrap(self.df.server)
         self.queue.processing_key = self.processing_key(self.worker)
         self.queue.dupefilter_key = self.df.key
         self._beat(register=True)
@@ -243,6 +267,7 @@ class DistributedScheduler(Scheduler):
             self.server.hlen(self.key("workers")),
         )
 
+    @_unless_redis_failed(None)
     def close(self, reason: str) -> None:
         for loop in self._loops:
             if loop.running:
@@ -266,6 +291,7 @@ class DistributedScheduler(Scheduler):
             self._finish_crawl()
 
     # -- requests ------------------------------------------------------------------------------
+    @_unless_redis_failed(False)
     def enqueue_request(self, request: Any) -> bool:
         token = request.meta.pop(TOKEN, None)
         replaces = None
@@ -281,6 +307,7 @@ class DistributedScheduler(Scheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
+    @_unless_redis_failed(None)
     def next_request(self) -> Any:
         if len(self._inflight) >= self.prefetch:
             return None  # leave the rest of the queue to the other workers
@@ -315,9 +342,11 @@ class DistributedScheduler(Scheduler):
         self._scraping.discard(token)
         data = self._inflight.pop(token, None)
         if data is not None:
-            self.queue.ack(data)
+            with contextlib.suppress(StateError):  # unacknowledged: requeued by a reaper
+                self.queue.ack(data)
         return result
 
+    @_unless_redis_failed(None)
     def _ack_all(self) -> None:
         if self._inflight:
             self.queue.ack(*self._inflight.values())
@@ -343,9 +372,12 @@ class DistributedScheduler(Scheduler):
         try:
             self._beat()
             self.reap()
+        except StateError:
+            return  # the crawl is stopping with that cause already
         except Exception as exc:  # Redis briefly unreachable: try again next tick
             logger.warning("redis heartbeat failed: %s", exc)
 
+    @_unless_redis_failed(None)
     def _poke(self) -> None:
         """Let an idle engine look at the shared queue now rather than at its next 5-second
         heartbeat (other workers keep adding requests)."""
@@ -414,9 +446,13 @@ class DistributedScheduler(Scheduler):
         """Keep the worker open while the crawl has work anywhere; close it once the shared
         queue and every worker's processing set stayed empty for XINWEN_REDIS_IDLE_SECONDS."""
         self._ack_all()  # this engine is idle: everything it popped has been handled
-        self.reap()
+        try:
+            self.reap()
+            quiet = self._crawl_quiet()
+        except StateError:
+            return  # the crawl is stopping (see _unless_redis_failed)
         now = time.monotonic()
-        if not self._crawl_quiet():
+        if not quiet:
             self._idle_since = None
             raise DontCloseSpider
         if self._idle_since is None:

@@ -469,7 +469,9 @@ class RunRecorder:
                 # Every record of this run is durable: its complete list passes may now stop
                 # later runs' paging (crawler.crawl.incremental).
                 state.complete_list_passes(completed_lists(self.crawler))
-            state.finish_run(state.run_id, status, self.manifest["counts"])
+            state.finish_run(
+                state.run_id, status, self.manifest["counts"], self.manifest["problem"]
+            )
         except StateError:
             pass  # already the run's problem (stop_crawl); the manifest still says so
         self.manifest_path = self.default_manifest_path(run_name)

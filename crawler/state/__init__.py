@@ -14,16 +14,10 @@ from typing import Any
 from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.state.errors import StateDamaged, StateError, StateFull, StateLocked
 from crawler.state.redis_store import RedisStateStore
 from crawler.state.simhash import body_simhash
-from crawler.state.sqlite_store import (
-    MEMORY,
-    StateDamaged,
-    StateError,
-    StateLocked,
-    StateStore,
-    default_state_path,
-)
+from crawler.state.sqlite_store import MEMORY, StateStore, default_state_path
 
 __all__ = [
     "FATAL_STAT",
@@ -31,6 +25,7 @@ __all__ = [
     "RedisStateStore",
     "StateDamaged",
     "StateError",
+    "StateFull",
     "StateLocked",
     "StateStore",
     "body_simhash",
@@ -87,7 +82,8 @@ def crawl_state(crawler: Any) -> StateStore | RedisStateStore:
     """The crawl's shared `StateStore`, opened on first use from the settings
     `XINWEN_STATE_PATH` (unset: an in-memory store, this crawl only) and
     `XINWEN_NEAR_DUPLICATE_DISTANCE`; closed when the engine stops. A state file is locked
-    against a second crawl (`StateLocked`)."""
+    against a second crawl (`StateLocked`) and keeps its emergency reserve (`StateFull` when the
+    disk has no room for it)."""
     if crawler.settings.get("XINWEN_REDIS_URL"):  # a distributed crawl: the state is in Redis
         return store_per_crawl(crawler, lambda: RedisStateStore.from_crawler(crawler))
 
@@ -95,6 +91,7 @@ def crawl_state(crawler: Any) -> StateStore | RedisStateStore:
         settings = crawler.settings
         path = settings.get("XINWEN_STATE_PATH") or MEMORY
         distance = settings.getint("XINWEN_NEAR_DUPLICATE_DISTANCE", 3)
-        return StateStore(path, near_distance=distance, lock=str(path) != MEMORY)
+        on_disk = str(path) != MEMORY
+        return StateStore(path, near_distance=distance, lock=on_disk, reserve=on_disk)
 
     return store_per_crawl(crawler, open_store)

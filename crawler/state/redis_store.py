@@ -39,9 +39,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from redis.client import Pipeline
+from redis.commands.core import Script
+from redis.exceptions import RedisError
 from scrapy.exceptions import NotConfigured
 from scrapy_redis import connection as redis_connection
 
+from crawler.state.errors import GuardedStore, StateError, StateGuard
 from crawler.state.simhash import (
     BANDS,
     MAX_DISTANCE,
@@ -51,6 +55,7 @@ from crawler.state.simhash import (
     body_simhash,
     layout_name,
 )
+from crawler.state.sqlite_store import RUN_FIELDS
 
 DEFAULT_PREFIX = "xinwen:state"
 
@@ -67,6 +72,24 @@ redis.call('SADD', KEYS[4], ARGV[1])
 for i = 6, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return seq
 """
+
+# `_CLAIM` for a record whose line is durable (recovery): a pending claim of it, left by a worker
+# that wrote the line but never marked it, becomes written (keeping its seq); the reply is that
+# worker's name, whose claims set still lists it. Otherwise as `_CLAIM`.
+_RECOVER = (
+    """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local entry = cjson.decode(raw)
+  if entry['status'] ~= 'pending' then return 0 end
+  local seq = entry['seq'] or redis.call('INCR', KEYS[5])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ',"seq":' .. seq .. '}')
+  if ARGV[3] ~= '' then redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[1]) end
+  return entry['worker']
+end
+"""
+    + _CLAIM
+)
 
 
 DEFAULT_NAMESPACE = "xinwen:%(spider)s"
@@ -110,6 +133,52 @@ def redis_server(settings: Any, decode: bool = True) -> Any:
     return redis_connection.get_redis(url=url, **params)
 
 
+class RedisGuard(StateGuard):
+    """Every `RedisError` of a distributed crawl's Redis (refused or reset connections, a
+    timeout, `OOM command not allowed`, a `ResponseError`) becomes the run's one problem."""
+
+    errors = (RedisError,)
+
+    def __init__(self, where: str) -> None:
+        super().__init__()
+        self.where = where
+
+    def describe(self, exc: BaseException) -> StateError:
+        return StateError(
+            f"the Redis state {self.where} cannot be used ({type(exc).__name__}: {exc}):"
+            " check the Redis server"
+            " (running, reachable, under its maxmemory), then run again: what Redis kept stays"
+            " consistent, and lines written but not marked are marked by the next run"
+        )
+
+    def wrap(self, client: Any) -> GuardedRedis:
+        return client if isinstance(client, GuardedRedis) else GuardedRedis(client, self)
+
+
+class GuardedRedis:
+    """A Redis client, or a pipeline or script of it, whose every call goes through a
+    `RedisGuard` (the pipelines and scripts it returns are guarded too)."""
+
+    def __init__(self, target: Any, guard: RedisGuard) -> None:
+        self.target = target
+        self.guard = guard
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.target, name)
+        if not callable(value):
+            return value
+        return lambda *args, **kwargs: self._call(value, *args, **kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # a registered script
+        return self._call(self.target, *args, **kwargs)
+
+    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        result = self.guard.call(function, *args, **kwargs)
+        if isinstance(result, Pipeline | Script):
+            return GuardedRedis(result, self.guard)
+        return result
+
+
 class _Claims(Mapping):
     """`store.pending` as the duplicates pipeline sees it: every canonical URL claimed by any
     worker and not written yet (`in`), with this worker's own claims' details (`[]`)."""
@@ -144,7 +213,7 @@ class _Claims(Mapping):
         self.store.mine.pop(canonical_url, None)
 
 
-class RedisStateStore:
+class RedisStateStore(GuardedStore):
     """The crawl state of `crawler.state.sqlite_store.StateStore`, kept in Redis and shared by workers."""
 
     # Each line is marked written before its request is acknowledged to the shared queue.
@@ -160,11 +229,12 @@ class RedisStateStore:
     ) -> None:
         if not 0 <= near_distance <= MAX_DISTANCE:
             raise ValueError(f"near-duplicate distance must be 0..{MAX_DISTANCE}")
-        self.server = server
+        self.path = f"{url} ({prefix})"  # shown in logs and manifests
+        self.guard = RedisGuard(self.path)
+        self.server = self.guard.wrap(server)
         self.worker = worker
         self.prefix = prefix
         self.near_distance = near_distance
-        self.path = f"{url} ({prefix})"  # shown in logs and manifests
         self.memory = False
         self.host = hostname()
         # This worker's claims not yet written: canonical_url -> (fingerprint, simhash,
@@ -175,7 +245,8 @@ class RedisStateStore:
         self.run_started: datetime | None = None
         self.written: dict[str, int] = {}
         self.recovered = {"lines": 0, "truncated_bytes": 0}
-        self._claim = server.register_script(_CLAIM)
+        self._claim = self.server.register_script(_CLAIM)
+        self._recover = self.server.register_script(_RECOVER)
         self.lost_claims = 0
         self._bands: tuple[tuple[int, int], ...] | None = None
         # The key holding the id of the distributed crawl now running (set by its seeder).
@@ -205,7 +276,8 @@ class RedisStateStore:
         return ":".join([self.prefix, *map(str, parts)])
 
     def close(self) -> None:
-        close = getattr(self.server, "close", None)
+        # Past the guard: closing the connections of a failed Redis is not another failure.
+        close = getattr(self.server.target, "close", None)
         if close is not None:
             close()
 
@@ -291,9 +363,11 @@ class RedisStateStore:
         return best[1] if best else None
 
     def add_article(self, record: dict, simhash: int, run_id: int | None = None) -> None:
-        """Insert a written article unless its canonical URL is known (recovery of an output)."""
+        """Mark a written article (recovery of an output: its line is durable): inserted when
+        its canonical URL is unknown; a pending claim of it becomes written, so that a reaper
+        releasing the claiming worker cannot have it fetched and written a second time."""
         canonical_url = record["canonical_url"]
-        seq = self._claim(
+        outcome = self._recover(
             keys=self._claim_keys(simhash),
             args=[
                 canonical_url,
@@ -302,7 +376,9 @@ class RedisStateStore:
                 record.get("fingerprint") or "",
             ],
         )
-        if seq:
+        if isinstance(outcome, str):  # a claim taken over: tidy the claimer's set
+            self.server.srem(self.key("claims", outcome), canonical_url)
+        elif outcome:
             self.server.srem(self.key("claims", self.worker), canonical_url)
 
     def _claim_keys(self, simhash: int) -> list[str]:
@@ -477,25 +553,28 @@ class RedisStateStore:
             "argv": list(argv),
             "worker": self.worker,
             "counts": None,
+            "problem": None,
         }
         self.server.hset(self.key("runs"), self.run_id, json.dumps(run, ensure_ascii=False))
         return self.run_id
 
-    def finish_run(self, run_id: int, status: str, counts: dict) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: dict, problem: str | None = None
+    ) -> None:
         raw = self.server.hget(self.key("runs"), run_id)
         run = json.loads(raw) if raw else {"id": run_id}
         run.update(
             finished_at=_now(),
             status=status,
             counts=json.dumps(counts, ensure_ascii=False, sort_keys=True),
+            problem=problem,
         )
         self.server.hset(self.key("runs"), run_id, json.dumps(run, ensure_ascii=False))
 
     def runs(self, limit: int = 20) -> list[dict]:
         runs = [json.loads(raw) for raw in self.server.hvals(self.key("runs"))]
         runs.sort(key=lambda run: run["id"], reverse=True)
-        keys = ("id", "started_at", "finished_at", "status", "site", "counts")
-        return [{key: run.get(key) for key in keys} for run in runs[:limit]]
+        return [{key: run.get(key) for key in RUN_FIELDS} for run in runs[:limit]]
 
     # ------------------------------------------------------------------ outputs
     def _output_key(self, path: str) -> str:

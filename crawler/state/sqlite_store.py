@@ -13,6 +13,7 @@ durable feed storage (`pipelines.export`) marks an article seen once its line is
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -23,6 +24,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawler.state.errors import (
+    GuardedStore,
+    StateDamaged,
+    StateError,
+    StateFull,
+    StateGuard,
+    StateLocked,
+)
+from crawler.state.files import fsync_dir, os_reason
 from crawler.state.locks import HeldElsewhere, pid_lock
 from crawler.state.simhash import (
     BANDS,
@@ -35,19 +45,52 @@ from crawler.state.simhash import (
 
 MEMORY = ":memory:"
 
+# The emergency reserve (ballast) beside a crawl's state: freed when the state's disk is full, so
+# that the run can still be recorded `failed`. That write, the run's row, measured 4,152 bytes
+# of WAL (one 4 KiB page and the WAL header); 256 KiB also covers a split page, the commit's
+# frames and file system rounding, and what another writer may take meanwhile.
+RESERVE_BYTES = 256 * 1024
+
 logger = logging.getLogger(__name__)
 
 
-class StateError(RuntimeError):
-    """The crawl state cannot be used: the run must stop (never a page's error)."""
+def reserve_path(state: Path) -> Path:
+    return state.with_name(state.name + ".reserve")
 
 
-class StateLocked(StateError):
-    """Another process holds the state file (a crawl is still running on it)."""
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLITE_FULL ("database or disk is full"), or an OS write refused for lack of space."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(exc)
 
 
-class StateDamaged(StateError):
-    """The state file is damaged or unreadable (`sqlite3.DatabaseError`)."""
+def make_reserve(path: Path, size: int = RESERVE_BYTES) -> None:
+    """`path` holds `size` real bytes, fsynced: random ones, which no file system stores sparse,
+    compressed or deduplicated. A partial file is removed (its room given back)."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        pass
+    else:
+        if found.st_size == size and found.st_blocks * 512 >= size:
+            return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            data = memoryview(os.urandom(size))
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
 
 
 def damaged_message(path: Path, error: BaseException) -> str:
@@ -85,46 +128,49 @@ class _GuardedCursor:
         try:
             return self.cursor.fetchone()
         except sqlite3.Error as exc:
-            raise self.db._fail(exc) from None
+            raise self.db.fail(exc) from None
 
     def fetchall(self) -> list[Any]:
         try:
             return self.cursor.fetchall()
         except sqlite3.Error as exc:
-            raise self.db._fail(exc) from None
+            raise self.db.fail(exc) from None
 
 
-class _GuardedDb:
-    """The SQLite connection, whose every error becomes `StateDamaged` naming the file, and
-    calls `on_error` once (the crawl stops instead of counting a page as failed)."""
+class _GuardedDb(StateGuard):
+    """The SQLite connection, whose every error becomes `StateDamaged` (or `StateError` when
+    the file cannot be written) naming the file, and calls `on_error` once (the crawl stops
+    instead of counting a page as failed)."""
+
+    errors = (sqlite3.Error,)
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        super().__init__()
         self.db = db
         self.path = path
-        self.on_error: Callable[[StateError], None] | None = None
-        self.error: StateError | None = None
+        # The store's last word on a full disk (`StateStore.record_full_disk`).
+        self.on_full: Callable[[StateFull], None] | None = None
 
-    def _fail(self, exc: sqlite3.Error) -> StateError:
-        if self.error is None:
-            text = str(exc).lower()
-            if "full" in text or "i/o" in text or "readonly" in text or "locked" in text:
-                self.error = StateError(
-                    f"the state {self.path} cannot be written ({exc}): free space or fix its"
-                    " permissions, then run again (what was written stays consistent)"
-                )
-            else:
-                self.error = StateDamaged(damaged_message(self.path, exc))
-            if self.on_error is not None:
-                self.on_error(self.error)
-        return self.error
+    def describe(self, exc: BaseException) -> StateError:
+        if is_disk_full(exc):
+            return StateFull(
+                f"the state {self.path} cannot be written: disk full ({exc}); free space on"
+                " its disk, then run again (what was written stays consistent)"
+            )
+        text = str(exc).lower()
+        if "full" in text or "i/o" in text or "readonly" in text or "locked" in text:
+            return StateError(
+                f"the state {self.path} cannot be written ({exc}): free space or fix its"
+                " permissions, then run again (what was written stays consistent)"
+            )
+        return StateDamaged(damaged_message(self.path, exc))
+
+    def record_failure(self, error: StateError) -> None:
+        if isinstance(error, StateFull) and self.on_full is not None:
+            self.on_full(error)
 
     def _call(self, name: str, *args: Any) -> Any:
-        if self.error is not None:
-            raise self.error
-        try:
-            return getattr(self.db, name)(*args)
-        except sqlite3.Error as exc:
-            raise self._fail(exc) from None
+        return self.call(getattr(self.db, name), *args)
 
     def execute(self, *args: Any) -> _GuardedCursor:
         return _GuardedCursor(self._call("execute", *args), self)
@@ -212,7 +258,8 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT,
     site TEXT,
     argv TEXT,
-    counts TEXT
+    counts TEXT,
+    problem TEXT
 );
 CREATE TABLE IF NOT EXISTS list_passes (
     folder TEXT PRIMARY KEY,
@@ -225,22 +272,39 @@ CREATE TABLE IF NOT EXISTS outputs (
 """
 
 
-class StateStore:
-    """One SQLite file; safe to open from one process at a time per crawl (WAL mode lets
-    readers such as `xinwen report` look at it meanwhile)."""
+# What `runs()` gives of each run, newest first (both stores).
+RUN_FIELDS = ("id", "started_at", "finished_at", "status", "site", "counts", "problem")
 
-    def __init__(self, path: str | os.PathLike, near_distance: int = 3, lock: bool = False) -> None:
+
+class StateStore(GuardedStore):
+    """One SQLite file; safe to open from one process at a time per crawl (WAL mode lets
+    readers such as `xinwen report` look at it meanwhile).
+
+    `reserve` (a crawl's state): `<state>.reserve` is made sure to exist before anything else,
+    `RESERVE_BYTES` kept for a full disk (`record_full_disk`); a disk already too full for it
+    is `StateFull` at once."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        near_distance: int = 3,
+        lock: bool = False,
+        reserve: bool = False,
+    ) -> None:
         if not 0 <= near_distance <= MAX_DISTANCE:
             raise ValueError(f"near-duplicate distance must be 0..{MAX_DISTANCE}")
         self.memory = str(path) == MEMORY
         self.path = Path(path)
         self.near_distance = near_distance
         self._lock_fd: int | None = None
+        self.reserve = reserve_path(self.path) if reserve and not self.memory else None
         if not self.memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if lock:
                 self._lock()
         try:
+            if self.reserve is not None:
+                self._make_reserve()
             self.db = _GuardedDb(
                 sqlite3.connect(
                     MEMORY if self.memory else self.path, timeout=30, isolation_level=None
@@ -253,6 +317,8 @@ class StateStore:
             if not self.memory:
                 self._check_integrity()
             self.db.executescript(SCHEMA)
+            self._add_run_problems()
+            self.db.on_full = self.record_full_disk
             self.bands = band_layout(near_distance)
             self._use_band_layout()
         except BaseException:
@@ -279,13 +345,52 @@ class StateStore:
                 f" (or move {self.path.name} away)"
             )
 
-    @property
-    def on_error(self) -> Callable[[StateError], None] | None:
-        return self.db.on_error
+    def _add_run_problems(self) -> None:
+        """A state from before the runs' `problem` column gets it."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(runs)").fetchall()}
+        if "problem" not in columns:
+            self.db.execute("ALTER TABLE runs ADD COLUMN problem TEXT")
 
-    @on_error.setter
-    def on_error(self, callback: Callable[[StateError], None] | None) -> None:
-        self.db.on_error = callback
+    def _make_reserve(self) -> None:
+        assert self.reserve is not None
+        try:
+            make_reserve(self.reserve)
+        except OSError as exc:
+            full = is_disk_full(exc)
+            raise (StateFull if full else StateError)(
+                f"the state {self.path} cannot keep its emergency reserve {self.reserve.name}"
+                f" ({RESERVE_BYTES // 1024} KiB): {os_reason(exc)};"
+                f" {'free space on its disk' if full else 'fix it'}, then run again"
+            ) from None
+
+    def record_full_disk(self, error: StateFull) -> None:
+        """The disk is full: free the reserve and, in the room it leaves, end this run's row
+        `failed` with the cause, so that the history does not take it for a killed run. The
+        open transaction (nothing in it is durable anywhere else) is rolled back first."""
+        if self.reserve is not None:
+            self.reserve.unlink(missing_ok=True)
+        if self.run_id is None:
+            return
+        db = self.db.db
+        try:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = 'failed', problem = ? WHERE id = ?",
+                (_now(), str(error), self.run_id),
+            )
+        except sqlite3.Error as exc:
+            logger.warning(
+                "could not record run %d as failed in the state %s (%s): the next run will"
+                " call it interrupted",
+                self.run_id,
+                self.path,
+                exc,
+            )
+
+    @property
+    def guard(self) -> StateGuard:
+        return self.db
 
     def _lock(self) -> None:
         """One crawl per state file: an exclusive lock on `<state>.lock`, released by the OS when
@@ -530,20 +635,27 @@ class StateStore:
         self.run_id = int(cursor.lastrowid)
         return self.run_id
 
-    def finish_run(self, run_id: int, status: str, counts: dict) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: dict, problem: str | None = None
+    ) -> None:
         self.db.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?",
-            (_now(), status, json.dumps(counts, ensure_ascii=False, sort_keys=True), run_id),
+            "UPDATE runs SET finished_at = ?, status = ?, counts = ?, problem = ? WHERE id = ?",
+            (
+                _now(),
+                status,
+                json.dumps(counts, ensure_ascii=False, sort_keys=True),
+                problem,
+                run_id,
+            ),
         )
 
     def runs(self, limit: int = 20) -> list[dict]:
         rows = self.db.execute(
-            "SELECT id, started_at, finished_at, status, site, counts FROM runs"
+            "SELECT id, started_at, finished_at, status, site, counts, problem FROM runs"
             " ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
-        keys = ("id", "started_at", "finished_at", "status", "site", "counts")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [dict(zip(RUN_FIELDS, row, strict=True)) for row in rows]
 
     # ------------------------------------------------------------------ outputs
     def committed_offset(self, path: str) -> int:
