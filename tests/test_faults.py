@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from crawler.state.sqlite_store import RESERVE_BYTES, reserve_path
-from tests.conftest import load_benchmark, needs_bundled_mirror
+from tests.conftest import load_benchmark, needs_bundled_mirror, read_jsonl
 from tests.redis_server import REDIS_SERVER, SKIP_REASON, RedisServer
 
 faults = load_benchmark("faults")
@@ -281,6 +281,10 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
         faulted = faults.run_history(state)[0]
         assert faulted["status"] == "failed", faulted
         assert "disk full" in faulted["problem"], faulted
+        # And its manifest, beside the output, says so too (with what is durable).
+        manifest = json.loads(out.with_name(out.name + ".manifest.json").read_text("utf-8"))
+        assert manifest["status"] == "failed" and "disk full" in manifest["problem"], manifest
+        assert manifest["counts"]["records_written"] == len(read_jsonl(out))
         # Room again (as an operator frees space): the resumed run completes the dataset.
         faults.resize_tmpfs(small, "4m")
         resumed = faults.run_to_end(command)

@@ -447,7 +447,7 @@ class RunRecorder:
             "state": {
                 "path": str(state.path),
                 "run": state.run_id,
-                "articles_known": state.count_articles(),
+                "articles_known": _articles_known(state),
             },
             "outputs": {path: n for path, n in sorted(state.written.items())},
             "counts": counts,
@@ -486,6 +486,15 @@ def durable_records(crawler: Crawler, scraped: int | None = None) -> int:
     if any(storage.durable and storage.state is not None for storage in storages):
         return sum(crawl_state(crawler).written.values())
     return crawler.stats.get_value("item_scraped_count", 0) if scraped is None else scraped
+
+
+def _articles_known(state: Any) -> int | None:
+    """Articles the state holds; None when the state itself failed (the manifest's problem
+    says how), so that a failed run still gets its manifest."""
+    try:
+        return state.count_articles()
+    except StateError:
+        return None
 
 
 def _item_label(item: Any) -> str:
