@@ -277,6 +277,10 @@ def test_full_disk_under_the_state_fails_the_run_and_loses_nothing(tmp_path: Pat
         last = _last_line(proc)
         assert str(state) in last and "cannot be written" in last and "disk full" in last, last
         assert "parser error" not in proc.stderr.decode()
+        # Said when it happens and on the last line: no echo from the pipelines or the feed.
+        said = proc.stderr.decode()
+        assert said.count("cannot be written") == 2 and "Error processing" not in said, said
+        assert "never retrieved" not in said, said[-3000:]
         # The emergency reserve gave the history its last word: the run failed, and why.
         faulted = faults.run_history(state)[0]
         assert faulted["status"] == "failed", faulted

@@ -252,6 +252,16 @@ class _ErrorCounter(logging.Handler):
         self.stats.inc_value("xinwen/errors/download" if download else "xinwen/errors/other")
 
 
+class _StateErrorEchoes(logging.Filter):
+    """Keeps out of the log (and its error counts) the records that carry a StateError: a
+    failed state stops the crawl and is named once, on the run's last line, and every later
+    call raises the same error again (in a pipeline, a signal handler, the feed's close)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, StateError)
+
+
 # Settings worth recording in a run's manifest.
 MANIFEST_SETTINGS = (
     "XINWEN_STATE_PATH",
@@ -335,6 +345,7 @@ class RunRecorder:
             logger.warning("%s", note)
         ext.recovered = recover_outputs(state, feeds)
         ext.error_counter = _ErrorCounter(crawler.stats)
+        ext.state_error_echoes = _StateErrorEchoes()
         crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
@@ -350,6 +361,8 @@ class RunRecorder:
         stats = self.crawler.stats
         stats.set_value("xinwen/errors/other", 0)
         logging.getLogger().addHandler(self.error_counter)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self.state_error_echoes)
         recovered = self.recovered
         stats.set_value("xinwen/recovered/lines", recovered["lines"])
         stats.set_value("xinwen/recovered/truncated_bytes", recovered["truncated_bytes"])
@@ -387,6 +400,8 @@ class RunRecorder:
 
     def engine_stopped(self) -> None:
         logging.getLogger().removeHandler(self.error_counter)
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self.state_error_echoes)
 
     def default_manifest_path(self, run_name: str) -> Path | None:
         configured = self.settings.get("XINWEN_MANIFEST_PATH")
