@@ -366,7 +366,12 @@ Promise.all(leaks.map(function (u) { return fetch(u).catch(function () {}); }))
   });
 </script>
 """
-FONT_HEAD = "<style>@font-face { font-family: f; src: url(/fonts/f.woff); }</style>"
+# The bundle and the style sheet are disallowed by robots.txt: never fetched, the page renders
+# without them.
+FONT_HEAD = (
+    "<style>@font-face { font-family: f; src: url(/fonts/f.woff); }</style>"
+    "<link rel='stylesheet' href='/admin/site.css'><script src='/admin/bundle.js'></script>"
+)
 OK_JSON = {
     "title": "郑州：城市书房再添新址",
     "time": "2022-05-06 10:20:30",
@@ -401,6 +406,8 @@ def hostile_mirror(root: Path, port: int) -> Path:
         f"{base}/api/ok.json": ("application/json", json.dumps(OK_JSON).encode()),
         # Would be served if asked: the guards, not the mirror, keep them out.
         f"{base}/admin/secret.json": ("application/json", b"{}"),
+        f"{base}/admin/bundle.js": ("application/javascript", b"document.title = 'bundle';"),
+        f"{base}/admin/site.css": ("text/css", b"body { color: red; }"),
         f"{base}/img/photo.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
         f"{base}/fonts/f.woff": ("font/woff", b"wOFF"),
         "http://evil.example.com/leak": ("text/plain", b"leak"),
@@ -447,14 +454,17 @@ def test_rendered_page_reaches_nothing_it_may_not(hostile_crawl: dict) -> None:
     for refused in (
         "http://evil.example.com/leak",  # another site
         "http://10.1.2.3/leak",  # a private range
-        "http://news.hnr.cn/admin/secret.json",  # robots.txt
+        "http://news.hnr.cn/admin/secret.json",  # robots.txt, for an XHR
+        "http://news.hnr.cn/admin/bundle.js",  # robots.txt, for a script
+        "http://news.hnr.cn/admin/site.css",  # robots.txt, for a style sheet
         "http://news.hnr.cn/img/photo.png",  # images
         "http://news.hnr.cn/fonts/f.woff",  # fonts
     ):
         assert refused not in served
     stats = hostile_crawl["stats"]
-    for why in ("offsite", "robots", "image", "font", "websocket"):
+    for why in ("offsite", "image", "font", "websocket"):
         assert stats.get(f"xinwen/render/blocked/{why}", 0) >= 1, why
+    assert stats["xinwen/render/blocked/robots"] >= 3  # the XHR, the script, the style sheet
     (record,) = [r for r in hostile_crawl["records"] if HOSTILE_IDS["guard"] in r["url"]]
     assert record["title"] == OK_JSON["title"]
     assert record["body"] == "\n".join(OK_JSON["paragraphs"])

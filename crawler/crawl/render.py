@@ -14,7 +14,7 @@ app shell (`app_shell_reason`), and a list page whose HTML gave no article link 
 Every request of a rendered page passes `RenderDownloadHandler`'s route first: images, fonts
 and media are aborted; a URL off the spider's allowed domains (and the profile's
 `render_allowed_domains`), one the private-address guard refuses (`crawler.crawl.safety`) or one
-robots.txt disallows is aborted; web sockets are closed and service workers blocked. What the
+robots.txt disallows (whatever its kind: document, frame, XHR, script, style) is aborted; web sockets are closed and service workers blocked. What the
 page loads is fetched by the route itself (redirects one hop at a time through the same checks,
 `DOWNLOAD_MAXSIZE` per response); a document already fetched statically is served from those
 bytes.
@@ -72,8 +72,6 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 BLOCKED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
-# Requests robots.txt speaks for (a page's own scripts and styles are part of the page).
-ROBOTS_RESOURCE_TYPES = frozenset({"document", "xhr", "fetch", "eventsource"})
 HANDLER_PATH = "crawler.crawl.render.RenderDownloadHandler"
 NEEDS_BROWSER = "needs a browser"
 # How often the handler looks whether the engine is stopping.
@@ -466,8 +464,9 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         why = await address_refusal(self.crawler, url, request.meta.get("proxy"))
         if why is not None:
             return "private address"
-        robots_speaks = self.obey_robots and resource_type in ROBOTS_RESOURCE_TYPES
-        if robots_speaks and not await self._robots_allow(url):
+        # robots.txt speaks for every request the page makes: documents, frames, XHR, and the
+        # scripts and styles too (a disallowed bundle is not fetched; the page renders without).
+        if self.obey_robots and not await self._robots_allow(url):
             return "robots"
         return None
 
