@@ -31,6 +31,7 @@ import inspect
 import logging
 import re
 import shutil
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urljoin
 
@@ -520,8 +521,13 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
             finally:
                 if traffic is not None:
                     traffic.end()
-        except PlaywrightError as exc:  # the page closed meanwhile
+        except Exception as exc:  # the fetch failed, or the page (or the browser) is gone
             logger.debug("rendering: route of %s: %s", pw_request.url, exc)
+            # A route left unanswered never settles: the page would wait for it until its
+            # timeout, and Playwright's task for it would be pending when the crawl ends (an
+            # asyncio error at exit). Aborting answers it; on a closed page it is a no-op.
+            with suppress(PlaywrightError):
+                await route.abort("failed")
 
     async def _fetch(self, route, pw_request, request: Request, document: bool) -> None:
         """Fetch what the page asks for here, not in the browser: Chromium follows redirects
