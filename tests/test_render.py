@@ -366,7 +366,12 @@ Promise.all(leaks.map(function (u) { return fetch(u).catch(function () {}); }))
   });
 </script>
 """
-FONT_HEAD = "<style>@font-face { font-family: f; src: url(/fonts/f.woff); }</style>"
+# The bundle and the style sheet are disallowed by robots.txt: never fetched, the page renders
+# without them.
+FONT_HEAD = (
+    "<style>@font-face { font-family: f; src: url(/fonts/f.woff); }</style>"
+    "<link rel='stylesheet' href='/admin/site.css'><script src='/admin/bundle.js'></script>"
+)
 OK_JSON = {
     "title": "郑州：城市书房再添新址",
     "time": "2022-05-06 10:20:30",
@@ -401,6 +406,8 @@ def hostile_mirror(root: Path, port: int) -> Path:
         f"{base}/api/ok.json": ("application/json", json.dumps(OK_JSON).encode()),
         # Would be served if asked: the guards, not the mirror, keep them out.
         f"{base}/admin/secret.json": ("application/json", b"{}"),
+        f"{base}/admin/bundle.js": ("application/javascript", b"document.title = 'bundle';"),
+        f"{base}/admin/site.css": ("text/css", b"body { color: red; }"),
         f"{base}/img/photo.png": ("image/png", b"\x89PNG\r\n\x1a\n"),
         f"{base}/fonts/f.woff": ("font/woff", b"wOFF"),
         "http://evil.example.com/leak": ("text/plain", b"leak"),
@@ -447,14 +454,17 @@ def test_rendered_page_reaches_nothing_it_may_not(hostile_crawl: dict) -> None:
     for refused in (
         "http://evil.example.com/leak",  # another site
         "http://10.1.2.3/leak",  # a private range
-        "http://news.hnr.cn/admin/secret.json",  # robots.txt
+        "http://news.hnr.cn/admin/secret.json",  # robots.txt, for an XHR
+        "http://news.hnr.cn/admin/bundle.js",  # robots.txt, for a script
+        "http://news.hnr.cn/admin/site.css",  # robots.txt, for a style sheet
         "http://news.hnr.cn/img/photo.png",  # images
         "http://news.hnr.cn/fonts/f.woff",  # fonts
     ):
         assert refused not in served
     stats = hostile_crawl["stats"]
-    for why in ("offsite", "robots", "image", "font", "websocket"):
+    for why in ("offsite", "image", "font", "websocket"):
         assert stats.get(f"xinwen/render/blocked/{why}", 0) >= 1, why
+    assert stats["xinwen/render/blocked/robots"] >= 3  # the XHR, the script, the style sheet
     (record,) = [r for r in hostile_crawl["records"] if HOSTILE_IDS["guard"] in r["url"]]
     assert record["title"] == OK_JSON["title"]
     assert record["body"] == "\n".join(OK_JSON["paragraphs"])
@@ -497,4 +507,206 @@ def test_sigterm_leaves_no_browser_behind(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    assert wait_for(lambda: not browsers_using(tmp), timeout=30), browsers_using(tmp)
+
+
+# -- the browser killed mid-crawl -----------------------------------------------------------------
+
+KILL_BASE = "http://news.hnr.cn"
+KILL_SHELLS = {  # id: the shell whose XHR is in flight when the browser dies, then later ones
+    "victim": "1522400882979779001",
+    "later-1": "1522400882979779002",
+    "later-2": "1522400882979779003",
+}
+STATIC_ARTICLES = [p for p in PAGES if p["template"] == "2021" and p["kind"] == "article"]
+XHR_SHELL = next(p for p in SCRIPT_ARTICLES if "/api/" not in p["url"] and "xhr" in p["expected"])
+
+
+class KillSiteProxy:
+    """A loopback forward proxy for the kill test. The victim shell's XHR is held until `gate`
+    is set (so its render is in flight while the test kills the browser, and `xhr_reached`
+    says when); the second list page is held the same way, so its shells render only after."""
+
+    def __init__(self, pages: dict[str, tuple[str, bytes]], held: set[str]) -> None:
+        self.gate = threading.Event()
+        self.xhr_reached = threading.Event()
+        self.served: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # the tunnel below carries several requests
+
+            def do_CONNECT(self) -> None:
+                # Playwright's route.fetch asks for a tunnel to port 80 even for http://: what
+                # comes through it is answered by do_GET.
+                self.send_response(200, "Connection established")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                if "://" in self.path:
+                    url = self.path
+                else:
+                    url = f"http://{self.headers.get('Host', 'news.hnr.cn')}{self.path}"
+                if url in held:
+                    if "/api/" in url:
+                        proxy.xhr_reached.set()
+                    proxy.gate.wait(timeout=120)
+                proxy.served.append(url)
+                content_type, body = pages.get(url, ("text/plain", b""))
+                if url.endswith("/robots.txt"):
+                    content_type, body = "text/plain", b"User-agent: *\nAllow: /\n"
+                try:
+                    self.send_response(200 if url in pages or url.endswith("robots.txt") else 404)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the browser that asked is gone
+                    pass
+
+            def log_message(self, format, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> KillSiteProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def kill_site() -> tuple[dict[str, tuple[str, bytes]], set[str], list[str], list[str]]:
+    """Pages, held URLs, start URLs and article URLs of the kill test's site: a first list of
+    the static articles of the mirror and the victim shell, a second (held) of later shells."""
+    root = BUNDLED_MANIFEST.parent
+    shell_html = (root / XHR_SHELL["file"]).read_text(encoding="utf-8")
+    data_file = root / "mirror/news.hnr.cn/api/article/1516683132269506564.json"
+    shell_data = json.loads(data_file.read_text(encoding="utf-8"))
+    html = "text/html; charset=utf-8"
+    pages: dict[str, tuple[str, bytes]] = {}
+    shells = {}
+    for n, (name, shell_id) in enumerate(KILL_SHELLS.items()):
+        url = f"{KILL_BASE}/ktest/article/1/{shell_id}"
+        data = {
+            **shell_data,
+            "title": f"{shell_data['title']}（{name}）",
+            "paragraphs": [f"{p}（第{n + 1}篇）" for p in shell_data["paragraphs"]],
+        }
+        pages[url] = (html, shell_html.replace("1516683132269506564", shell_id).encode())
+        pages[f"{KILL_BASE}/api/article/{shell_id}.json"] = (
+            "application/json; charset=utf-8",
+            json.dumps(data, ensure_ascii=False).encode(),
+        )
+        shells[name] = url
+    for page in STATIC_ARTICLES:
+        pages[page["url"]] = (page["content_type"], (root / page["file"]).read_bytes())
+    first = [p["url"] for p in STATIC_ARTICLES] + [shells["victim"]]
+    later = [shells["later-1"], shells["later-2"]]
+    for list_url, links in ((f"{KILL_BASE}/ktest/", first), (f"{KILL_BASE}/ktest2/", later)):
+        anchors = "".join(f'<a href="{url}">新闻{i}</a> ' for i, url in enumerate(links))
+        pages[list_url] = (html, f"<html><body>{anchors}</body></html>".encode())
+    held = {
+        f"{KILL_BASE}/api/article/{KILL_SHELLS['victim']}.json",
+        f"{KILL_BASE}/ktest2/",
+    }
+    return pages, held, [f"{KILL_BASE}/ktest/", f"{KILL_BASE}/ktest2/"], first + later
+
+
+def descendants(pid: int) -> list[int]:
+    """Pids of the live descendants of `pid`, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def chromium_main_process(crawl_pid: int) -> int | None:
+    """The browser process of the crawl: a chromium descendant without `--type=` (renderer,
+    GPU and utility processes have one)."""
+    for pid in descendants(crawl_pid):
+        try:
+            cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+            exe = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            continue
+        if "chrom" in exe and not any(arg.startswith(b"--type=") for arg in cmdline):
+            return pid
+    return None
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_browser_killed_mid_render_loses_no_page(tmp_path: Path) -> None:
+    pages, held, starts, articles = kill_site()
+    tmp = browser_tmp()
+    env = dict(os.environ, TMPDIR=str(tmp), XINWEN_STATE=str(tmp_path / "state.sqlite3"))
+    env.pop("SCRAPY_SETTINGS_MODULE", None)
+    out = tmp_path / "out.jsonl"
+    stderr_path = tmp_path / "stderr.txt"
+    with KillSiteProxy(pages, held) as proxy, stderr_path.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "hnr", "--offline", "-O", str(out),
+             "-L", "INFO", "-a", f"channels={','.join(starts)}",
+             "-s", f"XINWEN_MIRROR_PROXY={proxy.url}", "-s", "XINWEN_RENDER_TIMEOUT=60",
+             "-s", "DOWNLOAD_TIMEOUT=180"],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+        try:
+            # The victim's page has loaded and its script asked for its article: a render is
+            # in flight in the first browser.
+            reached = wait_for(
+                lambda: proxy.xhr_reached.is_set() or proc.poll() is not None, timeout=180
+            )
+            assert reached and proc.poll() is None, "the victim shell never rendered"
+            browser = chromium_main_process(proc.pid)
+            assert browser is not None, descendants(proc.pid)
+            os.kill(browser, signal.SIGKILL)
+            assert wait_for(lambda: chromium_main_process(proc.pid) != browser, timeout=30)
+            proxy.gate.set()
+            returncode = proc.wait(timeout=240)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    log = stderr_path.read_text(encoding="utf-8", errors="replace")
+    assert returncode == 0, log[-3000:]
+    records = {r["url"]: r for r in read_jsonl(out)} if out.exists() else {}
+    rejected_path = out.with_name(out.name + ".rejected.jsonl")
+    rejected = (
+        {r["url"]: r["reason"] for r in read_jsonl(rejected_path)} if rejected_path.exists() else {}
+    )
+    # Every article is a record or a quarantine line with its reason; nothing is both. (The
+    # static articles link to related ones the proxy does not have: those are 404s.)
+    unlisted = {url: why for url, why in rejected.items() if url not in pages}
+    assert set(unlisted.values()) <= {"http 404"}, unlisted
+    assert set(records) | (set(rejected) - set(unlisted)) == set(articles), log[-3000:]
+    assert not set(records) & set(rejected)
+    assert set(records) >= {p["url"] for p in STATIC_ARTICLES}, rejected
+    victim = f"{KILL_BASE}/ktest/article/1/{KILL_SHELLS['victim']}"
+    assert victim in records or rejected[victim] == "browser crashed", rejected
+    for name in ("later-1", "later-2"):  # rendered by the relaunched browser
+        url = f"{KILL_BASE}/ktest/article/1/{KILL_SHELLS[name]}"
+        assert records[url]["title"].endswith(f"（{name}）"), rejected
+    stats = scrapy_stats(log)
+    assert stats["playwright/browser_count"] == 2
+    assert stats["finish_reason"] == "finished"
     assert wait_for(lambda: not browsers_using(tmp), timeout=30), browsers_using(tmp)

@@ -14,7 +14,7 @@ app shell (`app_shell_reason`), and a list page whose HTML gave no article link 
 Every request of a rendered page passes `RenderDownloadHandler`'s route first: images, fonts
 and media are aborted; a URL off the spider's allowed domains (and the profile's
 `render_allowed_domains`), one the private-address guard refuses (`crawler.crawl.safety`) or one
-robots.txt disallows is aborted; web sockets are closed and service workers blocked. What the
+robots.txt disallows (whatever its kind: document, frame, XHR, script, style) is aborted; web sockets are closed and service workers blocked. What the
 page loads is fetched by the route itself (redirects one hop at a time through the same checks,
 `DOWNLOAD_MAXSIZE` per response); a document already fetched statically is served from those
 bytes.
@@ -31,6 +31,7 @@ import inspect
 import logging
 import re
 import shutil
+from contextlib import suppress
 from typing import Any
 from urllib.parse import urljoin
 
@@ -72,8 +73,6 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 BLOCKED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
-# Requests robots.txt speaks for (a page's own scripts and styles are part of the page).
-ROBOTS_RESOURCE_TYPES = frozenset({"document", "xhr", "fetch", "eventsource"})
 HANDLER_PATH = "crawler.crawl.render.RenderDownloadHandler"
 NEEDS_BROWSER = "needs a browser"
 # How often the handler looks whether the engine is stopping.
@@ -466,8 +465,9 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         why = await address_refusal(self.crawler, url, request.meta.get("proxy"))
         if why is not None:
             return "private address"
-        robots_speaks = self.obey_robots and resource_type in ROBOTS_RESOURCE_TYPES
-        if robots_speaks and not await self._robots_allow(url):
+        # robots.txt speaks for every request the page makes: documents, frames, XHR, and the
+        # scripts and styles too (a disallowed bundle is not fetched; the page renders without).
+        if self.obey_robots and not await self._robots_allow(url):
             return "robots"
         return None
 
@@ -521,8 +521,13 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
             finally:
                 if traffic is not None:
                     traffic.end()
-        except PlaywrightError as exc:  # the page closed meanwhile
+        except Exception as exc:  # the fetch failed, or the page (or the browser) is gone
             logger.debug("rendering: route of %s: %s", pw_request.url, exc)
+            # A route left unanswered never settles: the page would wait for it until its
+            # timeout, and Playwright's task for it would be pending when the crawl ends (an
+            # asyncio error at exit). Aborting answers it; on a closed page it is a no-op.
+            with suppress(PlaywrightError):
+                await route.abort("failed")
 
     async def _fetch(self, route, pw_request, request: Request, document: bool) -> None:
         """Fetch what the page asks for here, not in the browser: Chromium follows redirects
