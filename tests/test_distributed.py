@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from redis.exceptions import OutOfMemoryError
 
+from crawler.state.redis_store import redis_reason
 from tests.conftest import needs_bundled_mirror
 from tests.redis_server import REDIS_SERVER, SKIP_REASON, RedisServer
 
@@ -387,3 +389,17 @@ def test_worker_killed_midway_loses_nothing(tmp_path, redis, redis_url, referenc
         (tmp_path / f"{n}.log").read_text("utf-8", "replace") for n in ("survivor", "restarted")
     )
     assert "stopped without finishing" in logs
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("Command # 1 (HSET xinwen:state:articles http://x {\"title\": \"(a) b\"}) of pipeline"
+         " caused error: command not allowed when used memory > 'maxmemory'.",
+         "command not allowed when used memory > 'maxmemory'"),
+        ("Error 111 connecting to 127.0.0.1:1. Connection refused.",
+         "Error 111 connecting to 127.0.0.1:1. Connection refused"),
+    ],
+)  # fmt: skip
+def test_a_redis_error_is_named_without_the_command_that_met_it(error: str, reason: str) -> None:
+    assert redis_reason(OutOfMemoryError(error)) == reason

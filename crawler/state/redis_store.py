@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import weakref
@@ -133,6 +134,15 @@ def redis_server(settings: Any, decode: bool = True) -> Any:
     return redis_connection.get_redis(url=url, **params)
 
 
+# redis-py names a failed pipeline command with all its arguments (a whole record, say).
+_PIPELINE_PREFIX_RE = re.compile(r"^Command # \d+ \(.*?\) of pipeline caused error: ", re.S)
+
+
+def redis_reason(exc: BaseException) -> str:
+    """Redis's own words for an error, without the command that met it."""
+    return _PIPELINE_PREFIX_RE.sub("", str(exc)).rstrip(".")[:300]
+
+
 class RedisGuard(StateGuard):
     """Every `RedisError` of a distributed crawl's Redis (refused or reset connections, a
     timeout, `OOM command not allowed`, a `ResponseError`) becomes the run's one problem."""
@@ -145,7 +155,8 @@ class RedisGuard(StateGuard):
 
     def describe(self, exc: BaseException) -> StateError:
         return StateError(
-            f"the Redis state {self.where} cannot be used ({type(exc).__name__}: {exc}):"
+            f"the Redis state {self.where} cannot be used ({type(exc).__name__}:"
+            f" {redis_reason(exc)}):"
             " check the Redis server"
             " (running, reachable, under its maxmemory), then run again: what Redis kept stays"
             " consistent, and lines written but not marked are marked by the next run"
