@@ -147,6 +147,30 @@ def run_xinwen(
     )
 
 
+def crawl_outcome(
+    out: Path, site: tuple[str, ...], args: tuple[str, ...], env: dict[str, str], timeout: float
+) -> dict:
+    """`xinwen crawl SITE… -O out -L INFO ARGS`: return code, stderr, Scrapy's stats, the
+    records and the quarantined pages."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", *site, "-O", str(out), "-L", "INFO", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    stderr = proc.stderr.decode("utf-8", "replace")
+    rejected = out.with_name(out.name + ".rejected.jsonl")
+    return {
+        "returncode": proc.returncode,
+        "stderr": stderr,
+        "stats": scrapy_stats(stderr),
+        "records": read_jsonl(out) if out.exists() else [],
+        "rejected": read_jsonl(rejected) if rejected.exists() else [],
+    }
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, read_jsonl, run_xinwen, scrapy_stats
+from tests.conftest import crawl_outcome, read_jsonl, run_xinwen
 from tests.hostile import (
     CRAWL_CASES,
     CRAWLED_CORPUS,
@@ -32,34 +30,7 @@ FAST = (
 def crawl_hostile(out: Path, *args: str, timeout: float = 240) -> dict:
     """`xinwen crawl hostile -O out ARGS` with the hostile settings; stderr, stats, outputs."""
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="tests.hostile_settings")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "crawl",
-            "hostile",
-            "-O",
-            str(out),
-            "-L",
-            "INFO",
-            *args,
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        timeout=timeout,
-        check=False,
-    )
-    stderr = proc.stderr.decode("utf-8", "replace")
-    rejected = out.with_name(out.name + ".rejected.jsonl")
-    return {
-        "returncode": proc.returncode,
-        "stderr": stderr,
-        "stats": scrapy_stats(stderr),
-        "records": read_jsonl(out) if out.exists() else [],
-        "rejected": read_jsonl(rejected) if rejected.exists() else [],
-    }
+    return crawl_outcome(out, ("hostile",), args, env, timeout)
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from crawler.crawl.render import (
 )
 from crawler.datasets.archives import PageInput, rendered_in_place
 from crawler.sites.profile import SiteConfig
-from tests.conftest import BUNDLED_MANIFEST, REPO, read_jsonl, scrapy_stats
+from tests.conftest import BUNDLED_MANIFEST, REPO, crawl_outcome, read_jsonl, scrapy_stats
 
 CHROMIUM = find_chromium()
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
@@ -54,37 +54,7 @@ def crawl(out: Path, *args: str, timeout: float = 300) -> dict:
     tmp = browser_tmp()
     env = dict(os.environ, TMPDIR=str(tmp), XINWEN_STATE=str(out.with_name("state.sqlite3")))
     env.pop("SCRAPY_SETTINGS_MODULE", None)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler.cli",
-            "crawl",
-            "hnr",
-            "--offline",
-            "-O",
-            str(out),
-            "-L",
-            "INFO",
-            *args,
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        timeout=timeout,
-        check=False,
-    )
-    stderr = proc.stderr.decode("utf-8", "replace")
-    return {
-        "tmp": tmp,
-        "returncode": proc.returncode,
-        "stderr": stderr,
-        "stats": scrapy_stats(stderr),
-        "records": read_jsonl(out) if out.exists() else [],
-        "rejected": read_jsonl(out.with_name(out.name + ".rejected.jsonl"))
-        if out.with_name(out.name + ".rejected.jsonl").exists()
-        else [],
-    }
+    return {"tmp": tmp, **crawl_outcome(out, ("hnr", "--offline"), args, env, timeout)}
 
 
 def browsers_using(tmp: Path) -> list[int]:

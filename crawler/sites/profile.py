@@ -76,16 +76,6 @@ class StartTable(_Table):
     follow_channels: bool = False
 
 
-class ArticleTable(_Table):
-    era: str = ""
-    pattern: str
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, value: str) -> str | None:
-        return _regex(value)
-
-
 class ListTable(_Table):
     pattern: str
 
@@ -93,6 +83,10 @@ class ListTable(_Table):
     @classmethod
     def _pattern(cls, value: str) -> str | None:
         return _regex(value)
+
+
+class ArticleTable(ListTable):
+    era: str = ""
 
 
 class Selectors(_Table):
