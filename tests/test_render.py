@@ -237,6 +237,25 @@ def test_render_never_starts_no_browser(tmp_path: Path) -> None:
 
 @needs_chromium
 @pytest.mark.slow
+def test_one_page_renders_every_script_page_in_turn(tmp_path: Path) -> None:
+    """A page is navigated from one script-built page to the next (a new page would cost a
+    renderer process each): each render still gives its own page's record."""
+    result = crawl(tmp_path / "out.jsonl", "-s", "XINWEN_RENDER_MAX_PAGES=1")
+    assert result["returncode"] == 0, result["stderr"][-3000:]
+    stats = result["stats"]
+    renders = len(SCRIPT_ARTICLES) + 1  # and the script-built list
+    assert stats["xinwen/render/pages"] == renders
+    assert stats["playwright/page_count"] == 1
+    assert stats["xinwen/render/pages_reused"] == renders - 1
+    expected = expected_records()
+    by_url = {r["url"]: r for r in result["records"]}
+    assert set(by_url) == set(expected)
+    for page in SCRIPT_ARTICLES:
+        assert same_fields(by_url[page["url"]], expected[page["url"]]) == {}
+
+
+@needs_chromium
+@pytest.mark.slow
 def test_render_always_gives_the_static_records_too(auto_crawl: dict, tmp_path: Path) -> None:
     warc = tmp_path / "always.warc.gz"
     result = crawl(
@@ -452,7 +471,10 @@ def test_hang_is_retried_once_then_quarantined(hostile_crawl: dict) -> None:
 @needs_chromium
 @pytest.mark.slow
 def test_open_pages_bounded_and_browser_closed(hostile_crawl: dict) -> None:
-    assert hostile_crawl["stats"]["playwright/page_count/max_concurrent"] <= 2
+    stats = hostile_crawl["stats"]
+    assert stats["playwright/page_count/max_concurrent"] <= 2
+    # Pages are kept for the next render, those whose render failed excepted.
+    assert stats["xinwen/render/pages_reused"] >= 1
     assert browsers_using(hostile_crawl["tmp"]) == []
 
 

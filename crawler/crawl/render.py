@@ -33,7 +33,7 @@ import re
 import shutil
 from contextlib import suppress
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 from playwright.async_api import Error as PlaywrightError
@@ -71,6 +71,10 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # One list (Chromium reads only the last --disable-features): a page navigated to the next
+    # article must not keep the last one alive for "back" (BackForwardCache), nor go to its
+    # https:// twin instead of the http:// URL fetched (HttpsUpgrades).
+    "--disable-features=BackForwardCache,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
 ]
 BLOCKED_RESOURCE_TYPES = frozenset({"image", "font", "media"})
 HANDLER_PATH = "crawler.crawl.render.RenderDownloadHandler"
@@ -78,6 +82,14 @@ NEEDS_BROWSER = "needs a browser"
 # How often the handler looks whether the engine is stopping.
 STOP_POLL_SECONDS = 0.5
 CRAWL_STOPPED = "crawl stopped"
+# The download slot of a site's browser pages, beside the slot of its static pages: a page in the
+# browser holds its slot for the whole render (script fetches, settling), which must not keep
+# the site's static pages waiting. The browser pages open at once stay bounded by
+# XINWEN_RENDER_MAX_PAGES.
+BROWSER_SLOT = "{host} (browser)"
+# Renders one page serves before it is closed and a new one opened: whatever a page keeps
+# between documents stays bounded.
+PAGE_RENDERS = 100
 # Milliseconds without a new request after which a page's scripts are taken to be done.
 SETTLE_MS = 50
 
@@ -220,6 +232,7 @@ class RenderPolicy:
                 "body": response.body,
             },
         }
+        meta["download_slot"] = browser_slot(response.url)
         record_id = response.meta.get("xinwen_warc_record_id")
         if record_id:
             meta["xinwen_warc_refers_to"] = record_id
@@ -254,12 +267,16 @@ class RenderPolicy:
         logger.warning("rendering failed %s: %s (%s)", request.url, reason, detail)
         return RejectedPage(request.url, reason, [detail] if detail else [])
 
-    def direct_meta(self) -> dict:
+    def direct_meta(self, url: str) -> dict:
         """Meta of an article request that goes to the browser straight away (`always`)."""
         if not self.available or self.mode != "always":
             return {}
         self.count("always")
-        return {"playwright": True, "xinwen_render": "always"}
+        return {"playwright": True, "xinwen_render": "always", "download_slot": browser_slot(url)}
+
+
+def browser_slot(url: str) -> str:
+    return BROWSER_SLOT.format(host=urlsplit(url).hostname or "")
 
 
 def is_rendered(response: Response) -> bool:
@@ -328,6 +345,13 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 20)
         self._pages: dict[int, Any] = {}
         self._traffic: dict[int, Traffic] = {}
+        # Pages kept open between renders, by context: a new page costs Chromium a renderer
+        # process (its start-up, its own V8 and Blink), a page navigated to the next article of
+        # the same site keeps its process. Busy and idle pages stay within the page bound.
+        self._idle_pages: dict[str, list[Any]] = {}
+        self._page_renders: dict[int, int] = {}
+        self._guarded_pages: set[int] = set()
+        self._render_slots = asyncio.Semaphore(settings.getint("XINWEN_RENDER_MAX_PAGES", 4))
         self._stopping = asyncio.Event()
         self._watcher: asyncio.Future | None = None
         self._starting = asyncio.Lock()
@@ -390,10 +414,48 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
             raise RenderFailed(CRAWL_STOPPED, "the crawl stopped while the page rendered")
         raise TimeoutError
 
+    def _idle_page(self, context: str) -> Any | None:
+        pages = self._idle_pages.get(context, [])
+        while pages:
+            page = pages.pop()
+            if not page.is_closed():
+                return page
+        return None
+
+    async def _release_page(self, page: Any, context: str, reusable: bool) -> None:
+        """Back to the idle pages after a render that went well, else closed: a page that
+        failed, timed out or was stopped may still be running what went wrong."""
+        if page is None or page.is_closed():
+            return
+        renders = self._page_renders.get(id(page), 0) + 1
+        if reusable and renders < PAGE_RENDERS and not self._stopping.is_set():
+            self._page_renders[id(page)] = renders
+            self._idle_pages.setdefault(context, []).append(page)
+            return
+        self._page_renders.pop(id(page), None)
+        self._guarded_pages.discard(id(page))
+        try:
+            await asyncio.wait_for(page.close(), timeout=10)
+        except (TimeoutError, PlaywrightError):
+            logger.warning("rendering: could not close a page of the browser")
+
     async def _download_request(self, request: Request, spider=None) -> Response:
         self._context(request)
+        async with self._render_slots:
+            return await self._download_in_page(request, spider)
+
+    async def _download_in_page(self, request: Request, spider=None) -> Response:
+        context = request.meta["playwright_context"]
+        page = self._idle_page(context)
+        if page is not None:
+            request.meta["playwright_page"] = page
+            self.crawler.stats.inc_value("xinwen/render/pages_reused")
+        # The page stays open after the download: this handler closes or keeps it.
+        request.meta["playwright_include_page"] = True
+        reusable = False
         try:
             response = await self._render(request, spider)
+            reusable = True
         except TimeoutError:
             raise RenderFailed(
                 "render timeout", f"the page did not render in {self.timeout:g} s"
@@ -410,12 +472,11 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
             raise RenderFailed(reason, message[:200]) from None
         finally:
             self._traffic.pop(id(request), None)
-            page = self._pages.pop(id(request), None)
-            if page is not None and not page.is_closed():
-                try:
-                    await asyncio.wait_for(page.close(), timeout=10)
-                except (TimeoutError, PlaywrightError):
-                    logger.warning("rendering: could not close the page of %s", request.url)
+            page = self._pages.pop(id(request), None) or request.meta.get("playwright_page")
+            # Nothing of the browser travels on with the request (the spider, a disk queue).
+            request.meta.pop("playwright_page", None)
+            request.meta.pop("playwright_include_page", None)
+            await self._release_page(page, context, reusable)
         if self.maxsize and len(response.body) > self.maxsize:
             raise RenderFailed("too large", f"rendered page larger than {self.maxsize} bytes")
         self.crawler.stats.inc_value("xinwen/render/pages")
@@ -435,9 +496,13 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
     async def _init_page(self, page, request: Request) -> None:
         self._pages[id(request)] = page
         self._traffic[id(request)] = Traffic()
+        if id(page) in self._guarded_pages:  # a page used before: its last request's route goes
+            await page.unroute("**/*")
         # Registered after scrapy-playwright's own route: Playwright runs it first.
         await page.route("**/*", lambda route, pw_request: self._route(route, pw_request, request))
-        await page.route_web_socket(re.compile(".*"), self._refuse_web_socket)
+        if id(page) not in self._guarded_pages:
+            await page.route_web_socket(re.compile(".*"), self._refuse_web_socket)
+            self._guarded_pages.add(id(page))
 
     async def _refuse_web_socket(self, ws) -> None:
         self.crawler.stats.inc_value("xinwen/render/blocked/websocket")

@@ -186,7 +186,7 @@ class SiteSpider(scrapy.Spider):
             self._stat("skipped/out_of_window")
             return None
         request = self._request(url, self.parse_article, priority=ARTICLE_PRIORITY)
-        meta = self.render.direct_meta() if request is not None else {}
+        meta = self.render.direct_meta(url) if request is not None else {}
         if meta:
             request = request.replace(errback=self.render_failed)
             request.meta.update(meta)
