@@ -89,7 +89,7 @@ CRAWL_STOPPED = "crawl stopped"
 BROWSER_SLOT = "{host} (browser)"
 # Renders one page serves before it is closed and a new one opened: whatever a page keeps
 # between documents stays bounded.
-PAGE_RENDERS = 100
+PAGE_RENDERS = 20
 # Milliseconds without a new request after which a page's scripts are taken to be done.
 SETTLE_MS = 50
 
