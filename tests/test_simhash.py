@@ -28,14 +28,15 @@ def test_simhash_values_do_not_change(body: str, expected: int) -> None:
 
 
 # Text that puts ideographs next to what NFKC changes: compatibility ideographs, full-width forms,
-# combining marks (which must not compose across an ideograph), Hangul jamo, ligatures.
+# combining marks (which must not compose across an ideograph, and do compose with a full-width
+# letter's decomposition), Hangul jamo, ligatures, the ellipsis.
 _TRICKY = st.sampled_from(
-    "中文郑州豈更\u0301\u0323\u0308eAａＡ１①ﬁ\u1100\u1161\u11a8가Å\u212b\u3000，。"
+    "中文郑州豈更\u0301\u0323\u0308eAａＡ１①ﬁ\u1100\u1161\u11a8가Å\u212b\u3000，。（）…！"
 )
 
 
 @given(st.text(_TRICKY, max_size=40))
-def test_nfkc_between_ideographs_is_nfkc_of_the_whole_text(text: str) -> None:
+def test_nfkc_of_chinese_like_text_is_nfkc_of_the_whole_text(text: str) -> None:
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
 
 

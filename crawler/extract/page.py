@@ -138,6 +138,9 @@ class Page:
     http_charset: str | None = None
     encoding: str = field(init=False)
     text: str = field(init=False)
+    # Each query's results, evaluated once per page: the tree does not change after parsing,
+    # and the parsers ask for some (the title's) more than once.
+    _xpath_results: dict[str, list] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         # Where the content starts, past leading white space (no stripped copy of the body).
@@ -195,13 +198,16 @@ class Page:
         return list(getattr(self, "_script_data", []))
 
     def xpath(self, query: str) -> list:
-        compiled = compiled_xpath(query)
-        if compiled is None:
-            return []
-        try:
-            return compiled(self.tree)
-        except lxml.etree.XPathError:
-            return []
+        """The query's results on the page (none for a query that does not compile or fails)."""
+        found = self._xpath_results.get(query)
+        if found is None:
+            compiled = compiled_xpath(query)
+            try:
+                found = [] if compiled is None else compiled(self.tree)
+            except lxml.etree.XPathError:
+                found = []
+            self._xpath_results[query] = found
+        return found
 
     def first_text(self, queries: tuple[str, ...] | list[str]) -> str | None:
         """Text of the first query that yields non-empty text ("first valid match wins")."""

@@ -46,7 +46,27 @@ def _shingle_hashes(text: str) -> np.ndarray:
         return keys ^ (keys >> _SHIFTS[2])
 
 
+# The compatibility characters of Chinese text (full-width ASCII forms, the ideographic space,
+# the ellipsis), each with its NFKD decomposition. Replacing a character by its NFKD leaves the
+# text's NFKC unchanged, and after these replacements most Chinese text is already in NFKC,
+# which is_normalized's quick check answers without building a copy.
+_COMMON_COMPATIBILITY = tuple(
+    (char, unicodedata.normalize("NFKD", char))
+    for char in (*map(chr, range(0xFF01, 0xFF5F)), "\u3000", "\u2026")
+)
+
+
 def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), at a fraction of its cost on Chinese text."""
+    for char, decomposed in _COMMON_COMPATIBILITY:
+        if char in text:
+            text = text.replace(char, decomposed)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return _nfkc_between_ideographs(text)
+
+
+def _nfkc_between_ideographs(text: str) -> str:
     """unicodedata.normalize("NFKC", text), normalising only what lies between ideographs."""
     parts = _NOT_IDEOGRAPH_RUN_RE.split(text)
     parts[1::2] = [unicodedata.normalize("NFKC", run) for run in parts[1::2]]
