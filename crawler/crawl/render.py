@@ -601,37 +601,45 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         url = pw_request.url
         for _hop in range(self.max_redirects + 1):
             fetched = await route.fetch(url=url, max_redirects=0, timeout=self.timeout * 1000)
-            location = fetched.headers.get("location")
-            if 300 <= fetched.status < 400 and location:
-                target = urljoin(url, location)
-                why = await self.refusal(target, pw_request.resource_type, request)
-                if why is not None:
-                    self._blocked(f"redirect {why}", target)
+            try:
+                location = fetched.headers.get("location")
+                if 300 <= fetched.status < 400 and location:
+                    target = urljoin(url, location)
+                    why = await self.refusal(target, pw_request.resource_type, request)
+                    if why is not None:
+                        self._blocked(f"redirect {why}", target)
+                        await route.abort("blockedbyclient")
+                        return
+                    self.crawler.stats.inc_value("xinwen/render/redirects")
+                    url = target
+                    continue
+                body = await fetched.body()
+                if self.maxsize and len(body) > self.maxsize:
+                    self._blocked("too large", url)
                     await route.abort("blockedbyclient")
                     return
-                self.crawler.stats.inc_value("xinwen/render/redirects")
-                url = target
-                continue
-            body = await fetched.body()
-            if self.maxsize and len(body) > self.maxsize:
-                self._blocked("too large", url)
-                await route.abort("blockedbyclient")
+                if document:  # what the WARC archives as the page's HTTP response
+                    headers = [(h["name"], h["value"]) for h in fetched.headers_array]
+                    request.meta["xinwen_render_source"] = {
+                        "url": url,
+                        "status": fetched.status,
+                        "headers": headers,
+                        "body": body,
+                        "served": True,
+                    }
+                    await route.fulfill(
+                        status=fetched.status,
+                        headers=dict(_fulfil_headers(headers, body)),
+                        body=body,
+                    )
+                    return
+                await route.fulfill(response=fetched, body=body)
                 return
-            if document:  # what the WARC archives as the page's HTTP response
-                headers = [(h["name"], h["value"]) for h in fetched.headers_array]
-                request.meta["xinwen_render_source"] = {
-                    "url": url,
-                    "status": fetched.status,
-                    "headers": headers,
-                    "body": body,
-                    "served": True,
-                }
-                await route.fulfill(
-                    status=fetched.status, headers=dict(_fulfil_headers(headers, body)), body=body
-                )
-                return
-            await route.fulfill(response=fetched, body=body)
-            return
+            finally:
+                # The driver keeps every fetched body until the browser context closes unless
+                # it is disposed, and one context serves the whole crawl.
+                with suppress(PlaywrightError):
+                    await fetched.dispose()
         self._blocked("too many redirects", url)
         await route.abort("blockedbyclient")
 
