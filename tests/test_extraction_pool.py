@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.crawl.extraction import ExtractionPool, default_processes, extract_with_budget
+from crawler.crawl.extraction import (
+    WORKER_QUEUE,
+    ExtractionPool,
+    default_processes,
+    extract_with_budget,
+)
 from crawler.extract import ParseError, extract_page
 from crawler.extract.links import page_links
 
@@ -155,23 +160,52 @@ def test_a_page_cancelled_while_waiting_is_never_sent() -> None:
     assert result == again
 
 
-def test_the_page_waiting_behind_a_crash_is_extracted_by_the_new_worker() -> None:
+def test_the_pages_waiting_behind_a_crash_are_extracted_by_the_new_worker() -> None:
     pool = ExtractionPool(processes=1, budget=10)
     (body, url), *_ = _articles()
 
     async def run() -> tuple:
         warm = await pool.extract(body, url, None)
         crash = asyncio.ensure_future(pool._run(_die, body, url, None))
-        behind = asyncio.ensure_future(pool.extract(body, url, None))
+        behind = [asyncio.ensure_future(pool.extract(body, url, None)) for _ in range(3)]
         await asyncio.sleep(0)
-        held = len(pool._workers[0].holding)  # both in the worker's pipe
+        held = len(pool._workers[0].holding)  # all in the worker's pipe
         with pytest.raises(ParseError):
             await crash
-        return warm, held, await behind
+        return warm, held, await asyncio.gather(*behind)
 
     try:
         warm, held, behind = asyncio.run(run())
     finally:
         pool.close()
-    assert held == 2
-    assert behind == warm
+    assert held == 4
+    assert behind == [warm] * 3
+
+
+def test_a_worker_holds_a_queue_of_pages_that_its_pipe_holds_whole() -> None:
+    """Several pages wait in a busy worker's pipe (it does not idle while the event loop runs
+    other callbacks), never more than WORKER_QUEUE nor more bytes than the pipe holds."""
+    pool = ExtractionPool(processes=1, budget=10)
+    pages = _articles() * 4
+    held: list[tuple[int, int, int]] = []
+
+    async def run() -> list:
+        tasks = [asyncio.ensure_future(pool.extract(body, url, None)) for body, url in pages]
+        while not all(task.done() for task in tasks):
+            if pool._workers:
+                worker = pool._workers[0]
+                held.append((len(worker.holding), worker._queued_bytes, worker.capacity))
+            await asyncio.sleep(0.001)
+        return [task.result() for task in tasks]
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        pool.close()
+    assert results == [extract_with_budget(body, url, None, 10) for body, url in pages]
+    assert all(count <= WORKER_QUEUE and queued <= capacity for count, queued, capacity in held)
+    largest = max(len(body) for body, _url in pages) + 1024  # with its URL and pickle framing
+    if held[0][2] >= WORKER_QUEUE * largest:  # the pipe holds a full queue of the largest page
+        assert max(count for count, _queued, _capacity in held) == WORKER_QUEUE
+    else:
+        assert max(count for count, _queued, _capacity in held) >= 2

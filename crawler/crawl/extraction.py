@@ -82,6 +82,16 @@ def _serve(requests: Connection, replies: Connection) -> None:
 # Bytes a request pipe is asked to hold (Linux's default limit for an unprivileged process): a
 # page no larger waits in the pipe while its worker finishes the page before it.
 PIPE_BYTES = 1 << 20
+# Pages a worker holds: the one it works on and those waiting in its pipe. One waiting page was
+# not enough: while the crawl's event loop ran other callbacks (a list page, a batch of
+# downloads) the worker finished both and idled (benchmarks/crawl.py: about 15 % of the
+# worker's time, 126-129 pages/s against 149-154 with eight).
+WORKER_QUEUE = 8
+
+
+def _framed(payload: bytes) -> int:
+    """Bytes a payload takes in the pipe: its length header and itself."""
+    return len(payload) + 16
 
 
 def _pipe_capacity(connection: Connection) -> int:
@@ -96,8 +106,8 @@ def _pipe_capacity(connection: Connection) -> int:
 
 class _Worker:
     """One worker process, its request and reply pipes, and the pages it holds in order: the
-    one it works on, and at most one more waiting in its pipe so that it never idles between
-    pages."""
+    one it works on, then those waiting in its pipe (at most `WORKER_QUEUE` in all), so that
+    it does not idle while the crawl's event loop is busy elsewhere."""
 
     def __init__(self, context: Any) -> None:
         requests_out, self.requests = context.Pipe(duplex=False)
@@ -110,16 +120,29 @@ class _Worker:
             requests_out.close()
             replies_in.close()
         self.holding: deque[tuple[asyncio.Future, bytes]] = deque()
+        self._queued_bytes = 0  # of the pages after the first: those still in the pipe
 
     def takes(self, payload: bytes) -> bool:
-        """A free worker takes any page; a busy one a second page that its pipe holds whole,
-        so that the write cannot block the crawl."""
+        """A free worker takes any page; a busy one more pages while its pipe holds them
+        whole, so that the write cannot block the crawl."""
         if not self.holding:
             return True
-        return len(self.holding) < 2 and len(payload) + 16 <= self.capacity
+        return self.has_room() and self._queued_bytes + _framed(payload) <= self.capacity
 
     def has_room(self) -> bool:
-        return len(self.holding) < 2
+        return len(self.holding) < WORKER_QUEUE
+
+    def hold(self, future: asyncio.Future, payload: bytes) -> None:
+        if self.holding:
+            self._queued_bytes += _framed(payload)
+        self.holding.append((future, payload))
+
+    def answered(self) -> tuple[asyncio.Future, bytes]:
+        """The oldest page, now answered; the next one is the one being worked on."""
+        held = self.holding.popleft()
+        if self.holding:
+            self._queued_bytes -= _framed(self.holding[0][1])
+        return held
 
     def close(self) -> None:
         self.requests.close()
@@ -209,7 +232,7 @@ class ExtractionPool:
                     self._waiting[0] = (future, payload)
                     break
                 self._waiting.popleft()
-                worker.holding.append((future, payload))
+                worker.hold(future, payload)
                 try:
                     worker.requests.send_bytes(payload)
                 except OSError:
@@ -223,7 +246,7 @@ class ExtractionPool:
         except (EOFError, OSError):
             self._died(worker)
             return
-        future, _payload = worker.holding.popleft()
+        future, _payload = worker.answered()
         if not future.done():
             if status == "ok":
                 future.set_result(value)
