@@ -47,23 +47,33 @@ def test_worker_processes_give_the_inline_fields() -> None:
         assert (fields, next_url) == extract_page(body, url)
 
 
+def _drain(pool: ExtractionPool, pages: list[tuple[bytes, str]], watch, every: float) -> list:
+    """Submit every page at once and return their results, calling `watch()` every `every`
+    seconds while any is still out."""
+
+    async def run() -> list:
+        tasks = [asyncio.ensure_future(pool.extract(body, url, None)) for body, url in pages]
+        while not all(task.done() for task in tasks):
+            watch()
+            await asyncio.sleep(every)
+        return [task.result() for task in tasks]
+
+    try:
+        return asyncio.run(run())
+    finally:
+        pool.close()
+
+
 def test_pages_waiting_for_a_worker_are_not_copied_into_pickles() -> None:
     """Only the pages handed to a worker are pickled: a backlog is held once, as its bodies."""
     pool = ExtractionPool(processes=1, budget=10)
     pages = _articles() * 3
     seen_waiting: list[int] = []
 
-    async def run() -> list:
-        tasks = [asyncio.ensure_future(pool.extract(body, url, None)) for body, url in pages]
-        while not all(task.done() for task in tasks):
-            seen_waiting.append(sum(isinstance(job, bytes) for _f, job in pool._waiting))
-            await asyncio.sleep(0.01)
-        return [task.result() for task in tasks]
+    def watch() -> None:
+        seen_waiting.append(sum(isinstance(job, bytes) for _f, job in pool._waiting))
 
-    try:
-        results = asyncio.run(run())
-    finally:
-        pool.close()
+    results = _drain(pool, pages, watch, 0.01)
     assert results == [extract_with_budget(body, url, None, 10) for body, url in pages]
     assert max(seen_waiting) <= 1  # at most the one a full pipe sent back to the front
 
@@ -189,19 +199,12 @@ def test_a_worker_holds_a_queue_of_pages_that_its_pipe_holds_whole() -> None:
     pages = _articles() * 4
     held: list[tuple[int, int, int]] = []
 
-    async def run() -> list:
-        tasks = [asyncio.ensure_future(pool.extract(body, url, None)) for body, url in pages]
-        while not all(task.done() for task in tasks):
-            if pool._workers:
-                worker = pool._workers[0]
-                held.append((len(worker.holding), worker._queued_bytes, worker.capacity))
-            await asyncio.sleep(0.001)
-        return [task.result() for task in tasks]
+    def watch() -> None:
+        if pool._workers:
+            worker = pool._workers[0]
+            held.append((len(worker.holding), worker.queued_bytes(), worker.capacity))
 
-    try:
-        results = asyncio.run(run())
-    finally:
-        pool.close()
+    results = _drain(pool, pages, watch, 0.001)
     assert results == [extract_with_budget(body, url, None, 10) for body, url in pages]
     assert all(count <= WORKER_QUEUE and queued <= capacity for count, queued, capacity in held)
     largest = max(len(body) for body, _url in pages) + 1024  # with its URL and pickle framing

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import pickle
 from collections import deque
+from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -120,29 +121,20 @@ class _Worker:
             requests_out.close()
             replies_in.close()
         self.holding: deque[tuple[asyncio.Future, bytes]] = deque()
-        self._queued_bytes = 0  # of the pages after the first: those still in the pipe
 
     def takes(self, payload: bytes) -> bool:
         """A free worker takes any page; a busy one more pages while its pipe holds them
         whole, so that the write cannot block the crawl."""
         if not self.holding:
             return True
-        return self.has_room() and self._queued_bytes + _framed(payload) <= self.capacity
+        return self.has_room() and self.queued_bytes() + _framed(payload) <= self.capacity
 
     def has_room(self) -> bool:
         return len(self.holding) < WORKER_QUEUE
 
-    def hold(self, future: asyncio.Future, payload: bytes) -> None:
-        if self.holding:
-            self._queued_bytes += _framed(payload)
-        self.holding.append((future, payload))
-
-    def answered(self) -> tuple[asyncio.Future, bytes]:
-        """The oldest page, now answered; the next one is the one being worked on."""
-        held = self.holding.popleft()
-        if self.holding:
-            self._queued_bytes -= _framed(self.holding[0][1])
-        return held
+    def queued_bytes(self) -> int:
+        """Bytes still in the pipe: every page held after the first, which the worker has read."""
+        return sum(_framed(payload) for _future, payload in islice(self.holding, 1, None))
 
     def close(self) -> None:
         self.requests.close()
@@ -232,7 +224,7 @@ class ExtractionPool:
                     self._waiting[0] = (future, payload)
                     break
                 self._waiting.popleft()
-                worker.hold(future, payload)
+                worker.holding.append((future, payload))
                 try:
                     worker.requests.send_bytes(payload)
                 except OSError:
@@ -246,7 +238,7 @@ class ExtractionPool:
         except (EOFError, OSError):
             self._died(worker)
             return
-        future, _payload = worker.answered()
+        future, _payload = worker.holding.popleft()
         if not future.done():
             if status == "ok":
                 future.set_result(value)
@@ -255,8 +247,8 @@ class ExtractionPool:
         self._dispatch()
 
     def _died(self, worker: _Worker) -> None:
-        """A dead worker: the page it worked on is failed, the page waiting in its pipe goes
-        back to the front of the queue, and a new worker takes its place."""
+        """A dead worker: the page it worked on is failed, the pages waiting in its pipe go
+        back to the front of the queue, and a new worker takes their place."""
         assert self._loop is not None
         self._loop.remove_reader(worker.replies.fileno())
         self._workers.remove(worker)
